@@ -1,0 +1,713 @@
+"""Input tables: schemas, validation and normalisation.
+
+territory takes three tables, as pandas or GeoPandas frames:
+
+``customers``
+    ``customer_id`` (unique), a location -- ``lon``/``lat`` in WGS84 degrees, or point
+    geometry in a GeoDataFrame with a CRS (reprojected to WGS84) -- and optionally
+    ``kind`` (``"dealer"`` or ``"store"``), ``dealer_id`` (the dealer that supplies the
+    store, empty when supplied directly), ``key_account`` (bool), ``opens``/``closes``
+    (``"HH:MM"`` or minutes after midnight), ``service_minutes``, ``visits_per_cycle``,
+    ``min_gap_days``, ``allowed_days`` (weekdays, e.g. ``"Mon,Wed"``), ``rep_id``,
+    ``grade`` and any attribute grading needs (``potential``, ``relationship``, ...).
+``reps``
+    ``rep_id`` (unique), ``kind`` (``"company"`` or ``"dealer"``), ``dealer_id`` for a
+    dealer's reps, home location ``home_lon``/``home_lat`` (or point geometry),
+    ``day_start``/``day_end``, ``weekdays`` (default Monday to Friday), optional
+    ``lunch_start``/``lunch_minutes``.
+``dealers``
+    ``dealer_id`` (unique), ``name``, ``lon``/``lat`` (or point geometry).
+
+Each ``validate_*`` function collects every problem and raises one
+:class:`~territory.errors.ValidationError` naming the table, the column and up to five
+offending ids. It never modifies its input: it returns a normalised copy (a plain
+pandas DataFrame, times as float minutes after midnight, weekdays as tuples of ints
+with Monday = 0).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from territory.errors import ProblemCollector, ValidationError
+
+__all__ = [
+    "WEEKDAY_NAMES",
+    "format_time",
+    "parse_time",
+    "parse_weekdays",
+    "validate_customers",
+    "validate_dealers",
+    "validate_reps",
+]
+
+WEEKDAY_NAMES: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_WEEKDAY_INDEX = {name.lower(): i for i, name in enumerate(WEEKDAY_NAMES)}
+_TIME_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+
+CUSTOMER_KINDS = ("dealer", "store")
+REP_KINDS = ("company", "dealer")
+DEFAULT_WEEKDAYS: tuple[int, ...] = (0, 1, 2, 3, 4)
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def parse_time(value: object) -> float:
+    """Parse a clock time into minutes after midnight.
+
+    Parameters
+    ----------
+    value
+        ``"HH:MM"``, ``"HH:MM:SS"``, a number of minutes after midnight, or a
+        ``datetime.time``. Missing values give NaN.
+
+    Returns
+    -------
+    float
+        Minutes after midnight (NaN when missing).
+
+    Raises
+    ------
+    ValueError
+        When the value is not a time.
+
+    Examples
+    --------
+    >>> parse_time("08:30")
+    510.0
+    >>> parse_time(600)
+    600.0
+    """
+    if _is_missing(value):
+        return math.nan
+    if isinstance(value, bool):
+        raise ValueError(f"not a time: {value!r}")
+    if isinstance(value, int | float | np.integer | np.floating):
+        return float(value)
+    if hasattr(value, "hour") and hasattr(value, "minute"):
+        return float(value.hour * 60 + value.minute + getattr(value, "second", 0) / 60)
+    if isinstance(value, str):
+        match = _TIME_RE.match(value)
+        if match:
+            hours, minutes = int(match.group(1)), int(match.group(2))
+            seconds = int(match.group(3) or 0)
+            if hours <= 24 and minutes < 60 and seconds < 60:
+                return hours * 60.0 + minutes + seconds / 60.0
+        else:
+            try:
+                return float(value)
+            except ValueError:
+                pass
+    raise ValueError(f"not a time: {value!r}")
+
+
+def format_time(minutes: float) -> str:
+    """Format minutes after midnight as ``"HH:MM"``.
+
+    Examples
+    --------
+    >>> format_time(510)
+    '08:30'
+    """
+    if _is_missing(minutes):
+        return ""
+    total = round(float(minutes))
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+def parse_weekdays(value: object) -> tuple[int, ...]:
+    """Parse a set of weekdays into sorted day numbers (Monday = 0).
+
+    Parameters
+    ----------
+    value
+        ``"Mon,Wed,Fri"``, ``"Mon-Fri"``, ``"Mon Tue"``, a sequence of names or of ints
+        0-6. Missing values give Monday to Friday.
+
+    Returns
+    -------
+    tuple of int
+        Sorted distinct day numbers.
+
+    Raises
+    ------
+    ValueError
+        When a part is not a weekday.
+
+    Examples
+    --------
+    >>> parse_weekdays("Mon-Wed,Fri")
+    (0, 1, 2, 4)
+    >>> parse_weekdays([4, 0])
+    (0, 4)
+    """
+    if _is_missing(value):
+        return DEFAULT_WEEKDAYS
+    parts: list[object]
+    if isinstance(value, str):
+        parts = [p for p in re.split(r"[,;\s]+", value.strip()) if p]
+    elif isinstance(value, Iterable):
+        parts = list(value)
+    else:
+        parts = [value]
+    days: set[int] = set()
+    for part in parts:
+        if isinstance(part, int | np.integer) and not isinstance(part, bool):
+            if not 0 <= int(part) <= 6:
+                raise ValueError(f"not a weekday: {part!r}")
+            days.add(int(part))
+            continue
+        text = str(part).strip().lower()
+        if "-" in text:
+            start, _, end = text.partition("-")
+            if start[:3] not in _WEEKDAY_INDEX or end[:3] not in _WEEKDAY_INDEX:
+                raise ValueError(f"not a weekday range: {part!r}")
+            a, b = _WEEKDAY_INDEX[start[:3]], _WEEKDAY_INDEX[end[:3]]
+            if a > b:
+                raise ValueError(f"weekday range runs backwards: {part!r}")
+            days.update(range(a, b + 1))
+        elif text.isdigit() and 0 <= int(text) <= 6:
+            days.add(int(text))
+        elif text[:3] in _WEEKDAY_INDEX:
+            days.add(_WEEKDAY_INDEX[text[:3]])
+        else:
+            raise ValueError(f"not a weekday: {part!r}")
+    if not days:
+        raise ValueError(f"no weekdays in {value!r}")
+    return tuple(sorted(days))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _ids_where(ids: pd.Series, mask: np.ndarray | pd.Series) -> list[object]:
+    return list(ids[np.asarray(mask, dtype=bool)])
+
+
+def _to_plain_frame(
+    frame: pd.DataFrame,
+    *,
+    table: str,
+    lon: str,
+    lat: str,
+    problems: ProblemCollector,
+    id_column: str,
+) -> pd.DataFrame:
+    """Copy ``frame`` into a plain DataFrame with float ``lon``/``lat`` columns."""
+    if not isinstance(frame, pd.DataFrame):
+        raise ValidationError(f"{table}: expected a pandas DataFrame, got {type(frame).__name__}")
+    geometry_name = getattr(frame, "_geometry_column_name", None)
+    has_geometry = geometry_name is not None and geometry_name in frame.columns
+    ids = frame[id_column] if id_column in frame.columns else pd.Series(frame.index)
+    if has_geometry and (lon not in frame.columns or lat not in frame.columns):
+        geometry = frame.geometry
+        out = pd.DataFrame(frame.drop(columns=[geometry_name]))
+        if geometry.crs is None:
+            problems.add(
+                table,
+                str(geometry_name),
+                "has no CRS; set one (for example EPSG:4326) so that points can be located",
+            )
+            out[lon] = np.nan
+            out[lat] = np.nan
+            return out
+        missing = geometry.isna() | geometry.is_empty
+        not_point = ~missing & (geometry.geom_type != "Point")
+        if not_point.any():
+            problems.add(
+                table,
+                str(geometry_name),
+                f"has {int(not_point.sum())} non-point geometries",
+                _ids_where(ids, not_point),
+                id_column=id_column,
+            )
+        if geometry.crs.to_epsg() != 4326:
+            geometry = geometry.to_crs(4326)
+        good = ~missing & ~not_point
+        xs = np.full(len(frame), np.nan)
+        ys = np.full(len(frame), np.nan)
+        xs[good.to_numpy()] = geometry[good].x.to_numpy()
+        ys[good.to_numpy()] = geometry[good].y.to_numpy()
+        out[lon] = xs
+        out[lat] = ys
+        return out
+    out = pd.DataFrame(frame.drop(columns=[geometry_name])) if has_geometry else frame.copy()
+    return pd.DataFrame(out)
+
+
+def _check_required(
+    frame: pd.DataFrame, table: str, columns: Sequence[str], problems: ProblemCollector
+) -> bool:
+    missing = [c for c in columns if c not in frame.columns]
+    for column in missing:
+        problems.add(table, column, "is missing")
+    return not missing
+
+
+def _check_ids(frame: pd.DataFrame, table: str, id_column: str, problems: ProblemCollector) -> None:
+    ids = frame[id_column]
+    empty = ids.isna() | (ids.astype(str).str.strip() == "")
+    if empty.any():
+        problems.add(
+            table,
+            id_column,
+            f"has {int(empty.sum())} empty ids",
+            [f"row {i}" for i in np.flatnonzero(empty.to_numpy())],
+            id_column="row",
+        )
+    duplicated = ids.duplicated(keep=False) & ~empty
+    if duplicated.any():
+        dupes = list(dict.fromkeys(ids[duplicated]))
+        problems.add(
+            table, id_column, f"has {len(dupes)} duplicate ids", dupes, id_column=id_column
+        )
+
+
+def _check_coordinates(
+    frame: pd.DataFrame,
+    table: str,
+    lon: str,
+    lat: str,
+    id_column: str,
+    problems: ProblemCollector,
+) -> None:
+    ids = frame[id_column]
+    for column, limit in ((lon, 180.0), (lat, 90.0)):
+        values = pd.to_numeric(frame[column], errors="coerce")
+        non_numeric = values.isna() & frame[column].notna()
+        if non_numeric.any():
+            problems.add(
+                table,
+                column,
+                f"has {int(non_numeric.sum())} non-numeric values",
+                _ids_where(ids, non_numeric),
+                id_column=id_column,
+            )
+        missing = frame[column].isna()
+        if missing.any():
+            problems.add(
+                table,
+                column,
+                f"has {int(missing.sum())} missing values",
+                _ids_where(ids, missing),
+                id_column=id_column,
+            )
+        out_of_range = values.abs() > limit
+        if out_of_range.any():
+            problems.add(
+                table,
+                column,
+                f"has {int(out_of_range.sum())} values outside [-{limit:g}, {limit:g}]",
+                _ids_where(ids, out_of_range),
+                id_column=id_column,
+            )
+        frame[column] = values.astype(float)
+
+
+def _check_nonnegative(
+    frame: pd.DataFrame,
+    table: str,
+    column: str,
+    id_column: str,
+    problems: ProblemCollector,
+    *,
+    integer: bool = False,
+    required_value: bool = False,
+) -> None:
+    if column not in frame.columns:
+        return
+    ids = frame[id_column]
+    raw = frame[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    non_numeric = values.isna() & raw.notna()
+    if non_numeric.any():
+        problems.add(
+            table,
+            column,
+            f"has {int(non_numeric.sum())} non-numeric values",
+            _ids_where(ids, non_numeric),
+            id_column=id_column,
+        )
+    if required_value:
+        missing = raw.isna()
+        if missing.any():
+            problems.add(
+                table,
+                column,
+                f"has {int(missing.sum())} missing values",
+                _ids_where(ids, missing),
+                id_column=id_column,
+            )
+    negative = values < 0
+    if negative.any():
+        problems.add(
+            table,
+            column,
+            f"has {int(negative.sum())} negative values",
+            _ids_where(ids, negative),
+            id_column=id_column,
+        )
+    if integer:
+        fractional = values.notna() & (values != values.round())
+        if fractional.any():
+            problems.add(
+                table,
+                column,
+                f"has {int(fractional.sum())} non-integer values",
+                _ids_where(ids, fractional),
+                id_column=id_column,
+            )
+    frame[column] = values.astype(float)
+
+
+def _parse_column(
+    frame: pd.DataFrame,
+    table: str,
+    column: str,
+    id_column: str,
+    problems: ProblemCollector,
+    parser: Any,
+    what: str,
+    default: object = None,
+) -> None:
+    """Apply ``parser`` to every value of ``column`` and record values it rejects."""
+    if column not in frame.columns:
+        if default is not None:
+            frame[column] = [default] * len(frame)
+        return
+    parsed: list[object] = []
+    bad: list[object] = []
+    for rid, value in zip(frame[id_column], frame[column], strict=True):
+        try:
+            parsed.append(parser(value))
+        except (TypeError, ValueError):
+            bad.append(rid)
+            parsed.append(default if default is not None else math.nan)
+    if bad:
+        problems.add(
+            table, column, f"has {len(bad)} values that are not {what}", bad, id_column=id_column
+        )
+    frame[column] = pd.Series(
+        parsed, index=frame.index, dtype=object if default is not None else float
+    )
+
+
+def _check_window(
+    frame: pd.DataFrame,
+    table: str,
+    start: str,
+    end: str,
+    id_column: str,
+    problems: ProblemCollector,
+) -> None:
+    if start not in frame.columns or end not in frame.columns:
+        return
+    a = frame[start].to_numpy(dtype=float)
+    b = frame[end].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        wrong = ~np.isnan(a) & ~np.isnan(b) & (a >= b)
+        outside = (a < 0) | (b > 24 * 60)
+    if wrong.any():
+        problems.add(
+            table,
+            start,
+            f"is not before '{end}' in {int(wrong.sum())} rows",
+            _ids_where(frame[id_column], wrong),
+            id_column=id_column,
+        )
+    if outside.any():
+        problems.add(
+            table,
+            start,
+            f"or '{end}' lies outside 00:00-24:00 in {int(outside.sum())} rows",
+            _ids_where(frame[id_column], outside),
+            id_column=id_column,
+        )
+
+
+def _normalise_ids(frame: pd.DataFrame, column: str) -> None:
+    """Turn an id column into strings, keeping missing values missing."""
+    if column in frame.columns:
+        values = frame[column]
+        text = values.astype(object).where(values.isna(), values.astype(str).str.strip())
+        text = text.where(text != "", None)
+        frame[column] = pd.Series(
+            [None if _is_missing(v) else v for v in text], index=frame.index, dtype=object
+        )
+
+
+def _check_known(
+    frame: pd.DataFrame,
+    table: str,
+    column: str,
+    known: Iterable[object],
+    id_column: str,
+    problems: ProblemCollector,
+    what: str,
+) -> None:
+    if column not in frame.columns:
+        return
+    known_set = set(known)
+    values = frame[column]
+    unknown = values.notna() & ~values.isin(known_set)
+    if unknown.any():
+        problems.add(
+            table,
+            column,
+            f"has {int(unknown.sum())} values that no {what} has "
+            f"(values: {', '.join(sorted(map(str, set(values[unknown]))))[:200]})",
+            _ids_where(frame[id_column], unknown),
+            id_column=id_column,
+        )
+
+
+def _check_choice(
+    frame: pd.DataFrame,
+    table: str,
+    column: str,
+    choices: Sequence[str],
+    id_column: str,
+    problems: ProblemCollector,
+) -> None:
+    if column not in frame.columns:
+        return
+    values = frame[column].astype(object).where(frame[column].notna(), None)
+    lowered = pd.Series(
+        [v.strip().lower() if isinstance(v, str) else v for v in values],
+        index=frame.index,
+        dtype=object,
+    )
+    bad = ~lowered.isin(choices)
+    if bad.any():
+        problems.add(
+            table,
+            column,
+            f"has {int(bad.sum())} values not in {{{', '.join(choices)}}}",
+            _ids_where(frame[id_column], bad),
+            id_column=id_column,
+        )
+    frame[column] = lowered
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def validate_dealers(dealers: pd.DataFrame) -> pd.DataFrame:
+    """Validate and normalise the dealers table.
+
+    Parameters
+    ----------
+    dealers
+        ``dealer_id``, optional ``name``, and ``lon``/``lat`` or point geometry.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A normalised copy.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem found.
+    """
+    table, id_column = "dealers", "dealer_id"
+    problems = ProblemCollector()
+    if not isinstance(dealers, pd.DataFrame) or id_column not in dealers.columns:
+        _check_required(
+            pd.DataFrame(dealers) if isinstance(dealers, pd.DataFrame) else pd.DataFrame(),
+            table,
+            [id_column],
+            problems,
+        )
+        problems.raise_if_any()
+    frame = _to_plain_frame(
+        dealers, table=table, lon="lon", lat="lat", problems=problems, id_column=id_column
+    )
+    _normalise_ids(frame, id_column)
+    if _check_required(frame, table, [id_column, "lon", "lat"], problems):
+        _check_ids(frame, table, id_column, problems)
+        _check_coordinates(frame, table, "lon", "lat", id_column, problems)
+    problems.raise_if_any()
+    return frame.reset_index(drop=True)
+
+
+def validate_customers(
+    customers: pd.DataFrame,
+    *,
+    dealers: pd.DataFrame | None = None,
+    reps: pd.DataFrame | None = None,
+    require: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Validate and normalise the customers table.
+
+    Parameters
+    ----------
+    customers
+        The customers; see the module docstring for the columns.
+    dealers
+        When given, every non-empty ``dealer_id`` must name one of its dealers.
+    reps
+        When given, every non-empty ``rep_id`` must name one of its reps.
+    require
+        Extra columns this caller needs (for example ``("visits_per_cycle",)``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A normalised copy: float ``lon``/``lat``; ``opens``/``closes`` in minutes;
+        ``allowed_days`` as tuples of weekday numbers; ids as strings.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem found, each naming table, column and ids.
+    """
+    table, id_column = "customers", "customer_id"
+    problems = ProblemCollector()
+    if not isinstance(customers, pd.DataFrame):
+        raise ValidationError(
+            f"{table}: expected a pandas DataFrame, got {type(customers).__name__}"
+        )
+    if id_column not in customers.columns:
+        problems.add(table, id_column, "is missing")
+        problems.raise_if_any()
+    frame = _to_plain_frame(
+        customers, table=table, lon="lon", lat="lat", problems=problems, id_column=id_column
+    )
+    for column in (id_column, "dealer_id", "rep_id"):
+        _normalise_ids(frame, column)
+    if not _check_required(frame, table, [id_column, "lon", "lat", *require], problems):
+        problems.raise_if_any()
+    _check_ids(frame, table, id_column, problems)
+    _check_coordinates(frame, table, "lon", "lat", id_column, problems)
+    _check_choice(frame, table, "kind", CUSTOMER_KINDS, id_column, problems)
+    for column in ("service_minutes", "min_gap_days"):
+        _check_nonnegative(frame, table, column, id_column, problems)
+    _check_nonnegative(
+        frame, table, "visits_per_cycle", id_column, problems, integer=True, required_value=True
+    )
+    for column in ("opens", "closes"):
+        _parse_column(frame, table, column, id_column, problems, parse_time, "times")
+    _check_window(frame, table, "opens", "closes", id_column, problems)
+    if "allowed_days" in frame.columns:
+        _parse_column(
+            frame,
+            table,
+            "allowed_days",
+            id_column,
+            problems,
+            parse_weekdays,
+            "weekdays",
+            default=DEFAULT_WEEKDAYS,
+        )
+    if dealers is not None:
+        _check_known(
+            frame, table, "dealer_id", _ids_of(dealers, "dealer_id"), id_column, problems, "dealer"
+        )
+    if reps is not None:
+        _check_known(frame, table, "rep_id", _ids_of(reps, "rep_id"), id_column, problems, "rep")
+    problems.raise_if_any()
+    return frame.reset_index(drop=True)
+
+
+def validate_reps(
+    reps: pd.DataFrame,
+    *,
+    dealers: pd.DataFrame | None = None,
+    require: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Validate and normalise the reps table.
+
+    Parameters
+    ----------
+    reps
+        The reps; see the module docstring for the columns. ``kind`` defaults to
+        ``"company"``, ``weekdays`` to Monday-Friday, ``day_start``/``day_end`` to
+        08:00-17:00.
+    dealers
+        When given, every dealer rep's ``dealer_id`` must name one of its dealers.
+    require
+        Extra columns this caller needs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A normalised copy with float ``home_lon``/``home_lat``, times in minutes and
+        ``weekdays`` as tuples of weekday numbers.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem found.
+    """
+    table, id_column = "reps", "rep_id"
+    problems = ProblemCollector()
+    if not isinstance(reps, pd.DataFrame):
+        raise ValidationError(f"{table}: expected a pandas DataFrame, got {type(reps).__name__}")
+    if id_column not in reps.columns:
+        problems.add(table, id_column, "is missing")
+        problems.raise_if_any()
+    frame = _to_plain_frame(
+        reps, table=table, lon="home_lon", lat="home_lat", problems=problems, id_column=id_column
+    )
+    for column in (id_column, "dealer_id"):
+        _normalise_ids(frame, column)
+    if not _check_required(frame, table, [id_column, "home_lon", "home_lat", *require], problems):
+        problems.raise_if_any()
+    _check_ids(frame, table, id_column, problems)
+    _check_coordinates(frame, table, "home_lon", "home_lat", id_column, problems)
+    if "kind" not in frame.columns:
+        frame["kind"] = "company"
+    _check_choice(frame, table, "kind", REP_KINDS, id_column, problems)
+    if "dealer_id" not in frame.columns:
+        frame["dealer_id"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    needs_dealer = (frame["kind"] == "dealer") & frame["dealer_id"].isna()
+    if needs_dealer.any():
+        problems.add(
+            table,
+            "dealer_id",
+            f"is empty for {int(needs_dealer.sum())} dealer reps",
+            _ids_where(frame[id_column], needs_dealer),
+            id_column=id_column,
+        )
+    for column, default in (("day_start", 8 * 60.0), ("day_end", 17 * 60.0)):
+        if column not in frame.columns:
+            frame[column] = default
+        _parse_column(frame, table, column, id_column, problems, parse_time, "times")
+        frame[column] = frame[column].fillna(default)
+    _check_window(frame, table, "day_start", "day_end", id_column, problems)
+    _parse_column(
+        frame,
+        table,
+        "weekdays",
+        id_column,
+        problems,
+        parse_weekdays,
+        "weekdays",
+        default=DEFAULT_WEEKDAYS,
+    )
+    if "lunch_start" in frame.columns:
+        _parse_column(frame, table, "lunch_start", id_column, problems, parse_time, "times")
+    _check_nonnegative(frame, table, "lunch_minutes", id_column, problems)
+    if dealers is not None:
+        _check_known(
+            frame, table, "dealer_id", _ids_of(dealers, "dealer_id"), id_column, problems, "dealer"
+        )
+    problems.raise_if_any()
+    return frame.reset_index(drop=True)
+
+
+def _ids_of(frame: pd.DataFrame, column: str) -> set[object]:
+    if column not in frame.columns:
+        raise ValidationError(f"{column.split('_')[0]}s: column '{column}' is missing")
+    return {str(v).strip() for v in frame[column] if not _is_missing(v)}
