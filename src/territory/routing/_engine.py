@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from territory.errors import ValidationError
 
-__all__ = ["DayProblem", "DaySolution", "Engine", "ENGINES", "get_engine"]
+__all__ = ["ENGINES", "DayProblem", "DaySolution", "Engine", "get_engine"]
 
 FloatArray = NDArray[np.float64]
 
