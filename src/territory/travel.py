@@ -160,14 +160,23 @@ class TravelModel(ABC):
         """
 
     def straight_km(self, origins: Points, destinations: Points | None = None) -> FloatArray:
-        """Great-circle kilometres, a cheap lower bound used for pruning and estimates."""
+        """Great-circle kilometres, a cheap lower bound used for pruning and estimates.
+
+        Computed from chord lengths between points on the unit sphere (exact, and several
+        times faster than the haversine formula on large matrices).
+        """
+        from scipy.spatial.distance import cdist
+
         destinations = origins if destinations is None else destinations
-        return haversine_km(
-            origins.lon[:, None],
-            origins.lat[:, None],
-            destinations.lon[None, :],
-            destinations.lat[None, :],
+        chord = cdist(
+            _unit_vectors(origins.lon, origins.lat),
+            _unit_vectors(destinations.lon, destinations.lat),
         )
+        np.clip(chord, 0.0, 2.0, out=chord)
+        chord *= 0.5
+        np.arcsin(chord, out=chord)
+        chord *= 2.0 * EARTH_RADIUS_KM
+        return chord
 
 
 @dataclass(frozen=True)
@@ -430,11 +439,12 @@ class RoadNetworkTravel(TravelModel):
         node_minutes = times[np.ix_(source_row, d_nodes)]
         node_km = np.where(np.isfinite(node_minutes), path_km[np.ix_(source_row, d_nodes)], np.inf)
         access_minutes = 60.0 / self.access_speed_kmh
-        minutes = node_minutes + (o_access[:, None] + d_access[None, :]) * access_minutes
-        km = node_km + o_access[:, None] + d_access[None, :]
-        same = (origins.ids[:, None] == destinations.ids[None, :]) & (
-            (origins.lon[:, None] == destinations.lon[None, :])
-            & (origins.lat[:, None] == destinations.lat[None, :])
+        access_km = o_access[:, None] + d_access[None, :]
+        km = node_km + access_km
+        access_km *= access_minutes
+        minutes = node_minutes + access_km
+        same = (origins.lon[:, None] == destinations.lon[None, :]) & (
+            origins.lat[:, None] == destinations.lat[None, :]
         )
         minutes[same] = 0.0
         km[same] = 0.0

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from territory.errors import ValidationError
 
@@ -146,8 +147,7 @@ def sample_region(
 
     # Supply: the nearest dealer supplies about 60 % of the stores; the rest are direct,
     # among them the key accounts.
-    d2 = ((store_xy[:, None, :] - dealer_xy[None, :, :]) ** 2).sum(axis=2)
-    nearest_dealer = d2.argmin(axis=1)
+    nearest_dealer = cKDTree(dealer_xy).query(store_xy)[1]
     supply = rng.random(n_stores)
     key_account = supply < 0.05
     direct = supply < 0.38
@@ -257,13 +257,15 @@ def _homes(customers: pd.DataFrame, k: int, rng: np.random.Generator) -> np.ndar
     start = rng.choice(len(pts), size=min(k, len(pts)), replace=False)
     centres = pts[start]
     for _ in range(8):
-        label = ((pts[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
-        for j in range(len(centres)):
-            members = pts[label == j]
-            if len(members):
-                centres[j] = members.mean(axis=0)
+        label = cKDTree(centres).query(pts)[1]
+        counts = np.bincount(label, minlength=len(centres))
+        sums = np.column_stack(
+            [np.bincount(label, weights=pts[:, d], minlength=len(centres)) for d in (0, 1)]
+        )
+        filled = counts > 0
+        centres[filled] = sums[filled] / counts[filled, None]
     # A rep lives at the customer nearest the centre of their patch, a little aside.
-    nearest = ((pts[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2).argmin(axis=0)
+    nearest = cKDTree(pts).query(centres)[1]
     homes = pts[nearest] + rng.normal(0, 0.004, size=(len(centres), 2))
     if len(homes) < k:
         homes = np.vstack([homes, homes[rng.integers(0, len(homes), size=k - len(homes))]])

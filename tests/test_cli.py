@@ -1,0 +1,39 @@
+"""End-to-end tests of the territory command."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from territory.cli import main
+
+
+def test_help_lists_commands(capsys) -> None:  # type: ignore[no-untyped-def]
+    """`territory --help` lists the demo command."""
+    try:
+        main(["--help"])
+    except SystemExit as exc:
+        assert exc.code == 0
+    assert "demo" in capsys.readouterr().out
+
+
+def test_demo_writes_tables_and_map(tmp_path: Path) -> None:
+    """The demo, run as a real process, writes its tables and map."""
+    out = tmp_path / "demo"
+    result = subprocess.run(
+        [sys.executable, "-m", "territory.cli", "demo", "--out", str(out), "--customers", "300"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "300 customers" in result.stdout
+    for name in ("customers.csv", "customers.parquet", "reps.csv", "dealers.csv", "sales.csv",
+                 "region_map.html"):
+        assert (out / name).exists(), name
+
+
+def test_user_error_exits_2_without_traceback(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A bad request prints the message and exits 2, never a traceback."""
+    status = main(["demo", "--customers", "3", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "at least 20" in err
+    assert "Traceback" not in err
