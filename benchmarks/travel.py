@@ -31,8 +31,9 @@ def median_seconds(func: Callable[[], object], repeats: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--points", default="1000,10000")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
@@ -48,8 +49,12 @@ def main() -> None:
 
         sample = helsinki()
         road = RoadNetworkTravel(sample.road_graph)
-        box = (sample.customers["lon"].min(), sample.customers["lon"].max(),
-               sample.customers["lat"].min(), sample.customers["lat"].max())
+        box = (
+            sample.customers["lon"].min(),
+            sample.customers["lon"].max(),
+            sample.customers["lat"].min(),
+            sample.customers["lat"].max(),
+        )
     except ImportError:
         print("pyrosm not installed: road-network timings skipped")
 
@@ -60,8 +65,11 @@ def main() -> None:
         print(f"{'great-circle n x n':<28}{n:>8}{base:>11.3f}{1.0:>17.2f}")
         if road is not None:
             rng = np.random.default_rng(args.seed)
-            hel = Points(np.array([f"p{i}" for i in range(n)], dtype=object),
-                         rng.uniform(box[0], box[1], n), rng.uniform(box[2], box[3], n))
+            hel = Points(
+                np.array([f"p{i}" for i in range(n)], dtype=object),
+                rng.uniform(box[0], box[1], n),
+                rng.uniform(box[2], box[3], n),
+            )
             base_h = median_seconds(lambda hel=hel: gc.matrix(hel), args.repeats)
             secs = median_seconds(lambda hel=hel: road.matrix(hel), max(1, args.repeats // 2))
             print(f"{'road network n x n':<28}{n:>8}{secs:>11.3f}{secs / base_h:>17.2f}")

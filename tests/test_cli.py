@@ -21,12 +21,21 @@ def test_demo_writes_tables_and_map(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     result = subprocess.run(
         [sys.executable, "-m", "territory.cli", "demo", "--out", str(out), "--customers", "300"],
-        capture_output=True, text=True, timeout=600, check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "300 customers" in result.stdout
-    for name in ("customers.csv", "customers.parquet", "reps.csv", "dealers.csv", "sales.csv",
-                 "region_map.html"):
+    for name in (
+        "customers.csv",
+        "customers.parquet",
+        "reps.csv",
+        "dealers.csv",
+        "sales.csv",
+        "region_map.html",
+    ):
         assert (out / name).exists(), name
 
 

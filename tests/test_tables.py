@@ -91,8 +91,9 @@ def test_duplicate_ids_are_listed() -> None:
 
 def test_missing_and_out_of_range_coordinates() -> None:
     """Missing and out-of-range coordinates name their customers."""
-    text = error_text(validate_customers, customers_frame(lon=[9.0, None, 200.0],
-                                                         lat=[48.0, 95.0, 48.0]))
+    text = error_text(
+        validate_customers, customers_frame(lon=[9.0, None, 200.0], lat=[48.0, 95.0, 48.0])
+    )
     assert "column 'lon' has 1 missing values (customer_id: 'C2')" in text
     assert "column 'lon' has 1 values outside [-180, 180] (customer_id: 'C3')" in text
     assert "column 'lat' has 1 values outside [-90, 90] (customer_id: 'C2')" in text
@@ -107,8 +108,10 @@ def test_negative_and_non_numeric_durations() -> None:
 
 def test_opening_not_before_closing() -> None:
     """Opening time at or after closing time is an error."""
-    text = error_text(validate_customers, customers_frame(opens=["18:00", "09:00", "10:00"],
-                                                         closes=["08:00", "17:00", "10:00"]))
+    text = error_text(
+        validate_customers,
+        customers_frame(opens=["18:00", "09:00", "10:00"], closes=["08:00", "17:00", "10:00"]),
+    )
     assert "column 'opens' is not before 'closes' in 2 rows (customer_id: 'C1', 'C3')" in text
 
 
@@ -120,8 +123,9 @@ def test_unparseable_time() -> None:
 
 def test_unknown_dealer() -> None:
     """A dealer_id no dealer has is reported."""
-    text = error_text(validate_customers, customers_frame(dealer_id=["D1", "D9", None]),
-                      dealers=DEALERS)
+    text = error_text(
+        validate_customers, customers_frame(dealer_id=["D1", "D9", None]), dealers=DEALERS
+    )
     assert "column 'dealer_id' has 1 values that no dealer has" in text
     assert "(customer_id: 'C2')" in text
 
@@ -142,8 +146,14 @@ def test_all_problems_reported_together() -> None:
 def test_at_most_five_ids_shown() -> None:
     """Long id lists are cut to five and counted."""
     n = 8
-    frame = pd.DataFrame({"customer_id": [f"C{i}" for i in range(n)], "lon": [9.0] * n,
-                          "lat": [48.0] * n, "service_minutes": [-1] * n})
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(n)],
+            "lon": [9.0] * n,
+            "lat": [48.0] * n,
+            "service_minutes": [-1] * n,
+        }
+    )
     text = error_text(validate_customers, frame)
     assert "'C0', 'C1', 'C2', 'C3', 'C4' and 3 more" in text
 
@@ -166,8 +176,11 @@ def test_geodataframe_without_crs() -> None:
 
 def test_non_point_geometry() -> None:
     """Lines are not customer locations."""
-    gdf = gpd.GeoDataFrame({"customer_id": ["A", "B"]},
-                           geometry=[Point(9, 48), LineString([(9, 48), (9.1, 48.1)])], crs=4326)
+    gdf = gpd.GeoDataFrame(
+        {"customer_id": ["A", "B"]},
+        geometry=[Point(9, 48), LineString([(9, 48), (9.1, 48.1)])],
+        crs=4326,
+    )
     assert "has 1 non-point geometries (customer_id: 'B')" in error_text(validate_customers, gdf)
 
 

@@ -138,8 +138,9 @@ def test_matrix_travel_rejects_negative() -> None:
 @given(st.lists(st.tuples(st.floats(-60, 60), st.floats(-170, 170)), min_size=2, max_size=6))
 def test_great_circle_triangle_inequality(coords: list[tuple[float, float]]) -> None:
     """Great-circle km are symmetric and obey the triangle inequality."""
-    pts = Points([str(i) for i in range(len(coords))], [c[1] for c in coords],
-                 [c[0] for c in coords])
+    pts = Points(
+        [str(i) for i in range(len(coords))], [c[1] for c in coords], [c[0] for c in coords]
+    )
     km = GreatCircleTravel(detour_factor=1.0).matrix(pts).km
     assert np.allclose(km, km.T)
     n = len(coords)

@@ -84,18 +84,21 @@ def _region_map(region: SampleRegion, out_dir: Path, files: list[str]) -> None:
     channel[c["dealer_id"].isna()] = "direct"
     channel[c["key_account"]] = "key_account"
     channel[c["kind"] == "dealer"] = "dealer"
-    for row, ch in zip(c.itertuples(index=False), channel, strict=True):
+    lats, lons = c["lat"].to_numpy(dtype=float), c["lon"].to_numpy(dtype=float)
+    for i, (cid, name, ch) in enumerate(zip(c["customer_id"], c["name"], channel, strict=True)):
         folium.CircleMarker(
-            [row.lat, row.lon],
+            [lats[i], lons[i]],
             radius=3,
             color=colours[ch],
             fill=True,
-            tooltip=f"{row.customer_id} {row.name} ({ch})",
+            tooltip=f"{cid} {name} ({ch})",
         ).add_to(fmap)
-    for rep in region.reps.itertuples(index=False):
+    r = region.reps
+    home_lats, home_lons = r["home_lat"].to_numpy(dtype=float), r["home_lon"].to_numpy(dtype=float)
+    for i, (rid, kind) in enumerate(zip(r["rep_id"], r["kind"], strict=True)):
         folium.Marker(
-            [rep.home_lat, rep.home_lon],
-            tooltip=f"{rep.rep_id} ({rep.kind})",
+            [home_lats[i], home_lons[i]],
+            tooltip=f"{rid} ({kind})",
             icon=folium.Icon(color="gray", icon="home"),
         ).add_to(fmap)
     fmap.save(str(out_dir / "region_map.html"))

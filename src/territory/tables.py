@@ -383,7 +383,7 @@ def _parse_column(
     """Apply ``parser`` to every value of ``column`` and record values it rejects."""
     if column not in frame.columns:
         if default is not None:
-            frame[column] = [default] * len(frame)
+            frame[column] = pd.Series([default] * len(frame), index=frame.index, dtype=object)
         return
     parsed: list[object] = []
     bad: list[object] = []

@@ -168,7 +168,7 @@ class TravelModel(ABC):
         from scipy.spatial.distance import cdist
 
         destinations = origins if destinations is None else destinations
-        chord = cdist(
+        chord: FloatArray = cdist(
             _unit_vectors(origins.lon, origins.lat),
             _unit_vectors(destinations.lon, destinations.lat),
         )

@@ -269,7 +269,7 @@ def _homes(customers: pd.DataFrame, k: int, rng: np.random.Generator) -> np.ndar
     homes = pts[nearest] + rng.normal(0, 0.004, size=(len(centres), 2))
     if len(homes) < k:
         homes = np.vstack([homes, homes[rng.integers(0, len(homes), size=k - len(homes))]])
-    return homes
+    return np.asarray(homes, dtype=float)
 
 
 def _sales(
