@@ -1,0 +1,525 @@
+"""Capacity check and calibration of visit frequencies against the reps' time."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from territory.errors import InfeasibleError, ProblemCollector, ValidationError
+from territory.grading._inputs import customer_index, numeric_column, positions_of
+from territory.grading._result import json_safe
+from territory.tables import validate_customers, validate_reps
+from territory.travel import GreatCircleTravel, Points, TravelModel
+
+if TYPE_CHECKING:
+    from territory.grading._policy import VisitPolicy
+
+__all__ = ["Calibration", "CapacityCheck", "calibrate", "capacity_check"]
+
+logger = logging.getLogger("territory")
+
+FloatArray = NDArray[np.float64]
+#: Points per block when travel between pairs is asked from the travel model.
+_BLOCK = 1000
+
+
+@dataclass(frozen=True, eq=False)
+class CapacityCheck:
+    """Minutes the visit requirements need against minutes the reps can give.
+
+    Attributes
+    ----------
+    demand_minutes
+        ``sum(visits * (service_minutes + travel_per_visit))`` over the customers.
+    service_minutes, travel_minutes
+        The two parts of the demand.
+    capacity_minutes
+        ``sum over reps of working days * (day_end - day_start - lunch - commute)``.
+    visits
+        Visits per cycle in total.
+    reps
+        Number of reps.
+    cycle_days
+        Working days (Monday to Friday) in the cycle.
+    customers
+        Per customer: ``customer_id, grade, visits_per_cycle, service_minutes,
+        travel_minutes_per_visit, minutes``.
+    rep_capacity
+        Per rep: ``rep_id, working_days, day_minutes, lunch_minutes, commute_minutes,
+        capacity_minutes``.
+    """
+
+    demand_minutes: float
+    service_minutes: float
+    travel_minutes: float
+    capacity_minutes: float
+    visits: int
+    reps: int
+    cycle_days: int
+    customers: pd.DataFrame
+    rep_capacity: pd.DataFrame
+
+    @property
+    def utilisation(self) -> float:
+        """Demand over capacity (inf when there is no capacity)."""
+        if self.capacity_minutes <= 0:
+            return float("inf") if self.demand_minutes > 0 else 0.0
+        return self.demand_minutes / self.capacity_minutes
+
+    @property
+    def fits(self) -> bool:
+        """Whether the demand fits the capacity."""
+        return self.demand_minutes <= self.capacity_minutes
+
+    def by_grade(self) -> pd.DataFrame:
+        """Customers, visits and minutes per grade."""
+        c = self.customers
+        frame = pd.DataFrame(
+            {
+                "grade": c["grade"],
+                "customers": 1,
+                "visits": c["visits_per_cycle"],
+                "service_minutes": c["visits_per_cycle"] * c["service_minutes"],
+                "travel_minutes": c["visits_per_cycle"] * c["travel_minutes_per_visit"],
+                "minutes": c["minutes"],
+            }
+        )
+        return frame.groupby("grade", sort=True, as_index=False).sum()
+
+    def to_frame(self) -> pd.DataFrame:
+        """Per-grade table (see :meth:`by_grade`)."""
+        return self.by_grade()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe totals and the per-grade table."""
+        return {
+            "demand_minutes": json_safe(self.demand_minutes),
+            "service_minutes": json_safe(self.service_minutes),
+            "travel_minutes": json_safe(self.travel_minutes),
+            "capacity_minutes": json_safe(self.capacity_minutes),
+            "utilisation": json_safe(self.utilisation),
+            "fits": self.fits,
+            "visits": self.visits,
+            "reps": self.reps,
+            "cycle_days": self.cycle_days,
+            "by_grade": json_safe(self.by_grade().to_dict(orient="records")),
+        }
+
+    def summary(self) -> str:
+        """One paragraph with the arithmetic."""
+        return (
+            f"{self.visits:,} visits per {self.cycle_days}-day cycle need "
+            f"{self.demand_minutes:,.0f} min ({self.service_minutes:,.0f} service + "
+            f"{self.travel_minutes:,.0f} travel); {self.reps} reps give "
+            f"{self.capacity_minutes:,.0f} min: utilisation {self.utilisation:.1%}"
+            f" -- {'fits' if self.fits else 'does not fit'}"
+        )
+
+
+def _pair_minutes(travel: TravelModel, origins: Points, destinations: Points) -> FloatArray:
+    """Travel minutes from ``origins[i]`` to ``destinations[i]``, in blocks."""
+    out = np.zeros(len(origins))
+    for start in range(0, len(origins), _BLOCK):
+        idx = np.arange(start, min(start + _BLOCK, len(origins)))
+        matrix = travel.matrix(origins.take(idx), destinations.take(idx))
+        out[idx] = np.diagonal(matrix.minutes)
+    return out
+
+
+def _unit(lon: FloatArray, lat: FloatArray) -> FloatArray:
+    lo, la = np.radians(lon), np.radians(lat)
+    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+
+
+def nearest_neighbour_minutes(points: Points, travel: TravelModel) -> FloatArray:
+    """Travel minutes from each point to its nearest other point (0 for a lone point).
+
+    The neighbour is the nearest by straight-line distance; the minutes come from
+    ``travel``.
+    """
+    if len(points) < 2:
+        return np.zeros(len(points))
+    tree = cKDTree(_unit(points.lon, points.lat))
+    _, nn = tree.query(_unit(points.lon, points.lat), k=2)
+    return _pair_minutes(travel, points, points.take(nn[:, 1]))
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    ids: pd.Index
+    grade: NDArray[np.object_]
+    visits: NDArray[np.int64]
+    service: FloatArray
+    travel_per_visit: FloatArray
+    rep_capacity: pd.DataFrame
+    cycle_days: int
+
+
+def _read_requirements(
+    requirements: pd.DataFrame,
+) -> tuple[pd.Index, NDArray[np.object_], NDArray[np.int64], FloatArray]:
+    table = "requirements"
+    ids = customer_index(requirements, table=table)
+    problems = ProblemCollector()
+    for column in ("grade", "visits_per_cycle", "service_minutes"):
+        if column not in requirements.columns:
+            problems.add(table, column, "is missing")
+    problems.raise_if_any()
+    id_series = pd.Series(ids)
+    visits = numeric_column(
+        requirements, "visits_per_cycle", table=table, ids=id_series, problems=problems
+    )
+    service = numeric_column(
+        requirements, "service_minutes", table=table, ids=id_series, problems=problems
+    )
+    fractional = ~np.isnan(visits) & (visits != np.round(visits))
+    if fractional.any():
+        problems.add(
+            table,
+            "visits_per_cycle",
+            f"has {int(fractional.sum())} non-integer values",
+            list(ids[fractional]),
+            id_column="customer_id",
+        )
+    problems.raise_if_any()
+    grade = requirements["grade"].astype(str).to_numpy(dtype=object)
+    return ids, grade, visits.astype(np.int64), service
+
+
+def _prepare(
+    requirements: pd.DataFrame,
+    customers: pd.DataFrame,
+    reps: pd.DataFrame,
+    *,
+    cycle_days: int,
+    travel: TravelModel | None,
+) -> _Inputs:
+    if cycle_days < 1:
+        raise ValidationError(f"capacity: cycle_days must be at least 1, got {cycle_days}")
+    travel = travel or GreatCircleTravel()
+    ids, grade, visits, service = _read_requirements(requirements)
+    located = validate_customers(customers)
+    where = positions_of(pd.Index(located["customer_id"].astype(str), dtype="str"), pd.Series(ids))
+    if (where < 0).any():
+        raise ValidationError(
+            f"requirements: column 'customer_id' has {int((where < 0).sum())} customers that are "
+            "not in the customers table"
+            f" (customer_id: {', '.join(repr(i) for i in ids[where < 0][:5])})"
+        )
+    lon = located["lon"].to_numpy(dtype=float)[where]
+    lat = located["lat"].to_numpy(dtype=float)[where]
+    visited = visits > 0
+    travel_per_visit = np.zeros(len(ids))
+    points = Points(np.asarray(ids, dtype=object), lon, lat)
+    visited_points = points.take(np.flatnonzero(visited))
+    travel_per_visit[visited] = nearest_neighbour_minutes(visited_points, travel)
+    rep_capacity = _rep_capacity(validate_reps(reps), visited_points, travel, cycle_days)
+    return _Inputs(ids, grade, visits, service, travel_per_visit, rep_capacity, cycle_days)
+
+
+def _rep_capacity(
+    reps: pd.DataFrame, visited: Points, travel: TravelModel, cycle_days: int
+) -> pd.DataFrame:
+    """Working minutes per rep in the cycle, less lunch and the daily commute."""
+    weeks = cycle_days / 5.0
+    days = np.array([len(w) for w in reps["weekdays"]], dtype=float) * weeks
+    day_minutes = reps["day_end"].to_numpy(dtype=float) - reps["day_start"].to_numpy(dtype=float)
+    lunch = (
+        reps["lunch_minutes"].to_numpy(dtype=float)
+        if "lunch_minutes" in reps.columns
+        else np.zeros(len(reps))
+    )
+    lunch = np.where(np.isnan(lunch), 0.0, lunch)
+    homes = Points(
+        reps["rep_id"].astype(str).to_numpy(dtype=object),
+        reps["home_lon"].to_numpy(dtype=float),
+        reps["home_lat"].to_numpy(dtype=float),
+    )
+    commute = np.zeros(len(reps))
+    if len(visited) and len(reps):
+        _, nearest = cKDTree(_unit(visited.lon, visited.lat)).query(_unit(homes.lon, homes.lat))
+        commute = 2.0 * _pair_minutes(travel, homes, visited.take(np.asarray(nearest)))
+    capacity = np.clip(days * (day_minutes - lunch - commute), 0.0, None)
+    return pd.DataFrame(
+        {
+            "rep_id": homes.ids,
+            "working_days": days,
+            "day_minutes": day_minutes,
+            "lunch_minutes": lunch,
+            "commute_minutes": commute,
+            "capacity_minutes": capacity,
+        }
+    )
+
+
+def _check(inputs: _Inputs, visits: NDArray[np.int64]) -> CapacityCheck:
+    service = visits * inputs.service
+    travel = visits * inputs.travel_per_visit
+    customers = pd.DataFrame(
+        {
+            "customer_id": inputs.ids.to_numpy(),
+            "grade": inputs.grade,
+            "visits_per_cycle": visits,
+            "service_minutes": inputs.service,
+            "travel_minutes_per_visit": inputs.travel_per_visit,
+            "minutes": service + travel,
+        }
+    )
+    return CapacityCheck(
+        demand_minutes=float(service.sum() + travel.sum()),
+        service_minutes=float(service.sum()),
+        travel_minutes=float(travel.sum()),
+        capacity_minutes=float(inputs.rep_capacity["capacity_minutes"].sum()),
+        visits=int(visits.sum()),
+        reps=len(inputs.rep_capacity),
+        cycle_days=inputs.cycle_days,
+        customers=customers,
+        rep_capacity=inputs.rep_capacity,
+    )
+
+
+def capacity_check(
+    requirements: pd.DataFrame,
+    customers: pd.DataFrame,
+    reps: pd.DataFrame,
+    *,
+    cycle_days: int = 20,
+    travel: TravelModel | None = None,
+) -> CapacityCheck:
+    """Compare the minutes the visit requirements need with what the reps can give.
+
+    Demand per customer is ``visits_per_cycle * (service_minutes + travel per visit)``,
+    where the travel per visit is the travel time (from ``travel``, great-circle by
+    default) to the nearest other visited customer -- the leg a dense route needs to
+    reach a stop; it underestimates sparse rural routes. Capacity per rep is
+    ``working days * (day_end - day_start - lunch_minutes - commute)``: working days
+    are ``cycle_days / 5`` weeks times the rep's weekdays, and the commute is twice
+    the travel from home to the nearest visited customer, once a day.
+
+    Parameters
+    ----------
+    requirements
+        ``customer_id, grade, visits_per_cycle, service_minutes`` (from
+        :meth:`VisitPolicy.requirements`).
+    customers
+        Customers with locations (validated with ``validate_customers``).
+    reps
+        Reps (validated with ``validate_reps``).
+    cycle_days
+        Working days (Monday to Friday) in the cycle.
+    travel
+        Travel model; :class:`~territory.travel.GreatCircleTravel` by default.
+
+    Returns
+    -------
+    CapacityCheck
+    """
+    return _check(
+        inputs := _prepare(requirements, customers, reps, cycle_days=cycle_days, travel=travel),
+        inputs.visits,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Calibration:
+    """Visit frequencies lowered to fit the reps' capacity, and what changed.
+
+    Attributes
+    ----------
+    requirements
+        The calibrated requirements (same columns and order as the input).
+    changes
+        One row per customer whose frequency changed: ``customer_id, grade,
+        visits_before, visits_after, minutes_saved``.
+    by_grade
+        Per grade: ``customers, customers_lowered, visits_before, visits_after,
+        minutes_saved``.
+    before, after
+        Capacity checks before and after (the travel estimate per visit is kept from
+        before).
+    explanation
+        What was changed and why, as text.
+    """
+
+    requirements: pd.DataFrame
+    changes: pd.DataFrame
+    by_grade: pd.DataFrame
+    before: CapacityCheck
+    after: CapacityCheck
+    explanation: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """The calibrated requirements (a copy)."""
+        return self.requirements.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe record of the calibration."""
+        return {
+            "before": self.before.to_dict(),
+            "after": self.after.to_dict(),
+            "by_grade": json_safe(self.by_grade.to_dict(orient="records")),
+            "changes": json_safe(self.changes.to_dict(orient="records")),
+            "explanation": self.explanation,
+        }
+
+    def summary(self) -> str:
+        """The explanation."""
+        return self.explanation
+
+
+def calibrate(
+    requirements: pd.DataFrame,
+    customers: pd.DataFrame,
+    reps: pd.DataFrame,
+    *,
+    policy: VisitPolicy,
+    cycle_days: int = 20,
+    travel: TravelModel | None = None,
+    tolerance: float = 0.02,
+    priority: pd.Series | None = None,
+) -> Calibration:
+    """Lower visit frequencies until the demand fits the capacity.
+
+    When the demand exceeds capacity by more than ``tolerance``, visits are taken
+    away one at a time: first from D customers, then C, then B, and A only when the
+    lower grades are all at their ``min_visits_per_cycle`` and it is still too much.
+    Within a grade every customer loses one visit before any loses a second; within
+    such a round, customers with the lowest ``priority`` go first (default: the
+    highest travel per visit, so remote customers give way first). It stops as soon
+    as demand is at most capacity, so it lands within ``tolerance`` below capacity
+    unless one visit is worth more than ``tolerance`` of the capacity. Frequencies are
+    never raised; a demand already within capacity is left alone.
+
+    Parameters
+    ----------
+    requirements, customers, reps, cycle_days, travel
+        As for :func:`capacity_check`.
+    policy
+        The visit policy: its order of grades (best first) and minimum frequencies.
+    tolerance
+        Accepted overshoot of capacity, as a share (0.02 = 2 %).
+    priority
+        Optional value per customer (indexed by customer id, for example the grade
+        score); lower values lose visits first within a grade.
+
+    Returns
+    -------
+    Calibration
+
+    Raises
+    ------
+    InfeasibleError
+        When even the minimum frequencies need more than the capacity.
+    ValidationError
+        When a grade is not in the policy, or the inputs are invalid.
+    """
+    if not 0 <= tolerance < 1:
+        raise ValidationError(f"calibrate: tolerance must lie in [0, 1), got {tolerance}")
+    inputs = _prepare(requirements, customers, reps, cycle_days=cycle_days, travel=travel)
+    grades = list(policy.standards)
+    level = pd.Index(grades, dtype="str").get_indexer(pd.Index(inputs.grade)).astype(np.int64)
+    if (level < 0).any():
+        bad = inputs.ids[level < 0]
+        raise ValidationError(
+            f"requirements: column 'grade' has {len(bad)} grades the visit policy does not define"
+            f" (values: {', '.join(sorted(set(inputs.grade[level < 0])))}; customer_id: "
+            f"{', '.join(repr(i) for i in bad[:5])})"
+        )
+    before = _check(inputs, inputs.visits)
+    capacity = before.capacity_minutes
+    cost = inputs.service + inputs.travel_per_visit
+    policy_min = np.array([policy.standards[g].min_visits_per_cycle for g in grades])[level]
+    floor = np.minimum(policy_min, inputs.visits)
+    min_demand = float((floor * cost).sum())
+    visits = inputs.visits.copy()
+    lines = [f"Before: {before.summary()}."]
+    if before.demand_minutes <= capacity * (1 + tolerance):
+        lines.append("Demand is within capacity; no frequency was changed.")
+    elif min_demand > capacity * (1 + tolerance):
+        floors = ", ".join(f"{g} {policy.standards[g].min_visits_per_cycle}" for g in grades)
+        raise InfeasibleError(
+            f"even the minimum frequencies ({floors} visits per cycle) need "
+            f"{min_demand:,.0f} min, but {before.reps} reps give {capacity:,.0f} min in "
+            f"{cycle_days} days ({min_demand / max(capacity, 1e-9):.1%} of capacity, "
+            f"allowed {1 + tolerance:.0%}); add reps or lower the minimums"
+        )
+    else:
+        if priority is None:
+            rank_key = -inputs.travel_per_visit
+        else:
+            rank_key = priority.reindex(pd.Index(inputs.ids)).to_numpy(dtype=float, na_value=np.nan)
+            rank_key = np.where(np.isnan(rank_key), -np.inf, rank_key)
+        slack = visits - floor
+        who = np.repeat(np.arange(len(visits)), slack)
+        starts = np.repeat(np.cumsum(slack) - slack, slack)
+        round_ = np.arange(len(who)) - starts
+        within = np.empty(len(visits), dtype=np.int64)
+        within[np.lexsort((np.arange(len(visits)), rank_key))] = np.arange(len(visits))
+        order = np.lexsort((within[who], round_, -level[who]))
+        taken = np.cumsum(cost[who[order]])
+        excess = before.demand_minutes - capacity
+        count = int(np.searchsorted(taken, excess - 1e-9 * max(capacity, 1.0))) + 1
+        count = min(count, len(order))
+        removed = np.bincount(who[order[:count]], minlength=len(visits))
+        visits = visits - removed
+    after = _check(inputs, visits)
+    changed = visits != inputs.visits
+    changes = pd.DataFrame(
+        {
+            "customer_id": inputs.ids[changed].to_numpy(),
+            "grade": inputs.grade[changed],
+            "visits_before": inputs.visits[changed],
+            "visits_after": visits[changed],
+            "minutes_saved": ((inputs.visits - visits) * cost)[changed],
+        }
+    )
+    by_grade = pd.DataFrame(
+        {
+            "grade": grades,
+            "customers": np.bincount(level, minlength=len(grades)),
+            "customers_lowered": np.bincount(level[changed], minlength=len(grades)),
+            "visits_before": np.bincount(level, inputs.visits, minlength=len(grades)).astype(
+                np.int64
+            ),
+            "visits_after": np.bincount(level, visits, minlength=len(grades)).astype(np.int64),
+            "minutes_saved": np.bincount(
+                level, (inputs.visits - visits) * cost, minlength=len(grades)
+            ),
+        }
+    )
+    for row in by_grade.to_dict(orient="records"):
+        if row["customers_lowered"]:
+            lines.append(
+                f"Grade {row['grade']}: {row['customers_lowered']:,} of {row['customers']:,} "
+                f"customers lowered, visits {row['visits_before']:,} -> {row['visits_after']:,}, "
+                f"{row['minutes_saved']:,.0f} min saved."
+            )
+    if changed.any() and by_grade["customers_lowered"].iloc[0] > 0:
+        lines.append(
+            f"Grade {grades[0]} had to be lowered: with every other grade at its minimum the "
+            f"demand still exceeded the {capacity:,.0f} min of capacity."
+        )
+    if changed.any():
+        lines.append(f"After: {after.summary()}.")
+        if after.utilisation < 1 - tolerance:
+            lines.append(
+                f"Note: landed at {after.utilisation:.1%}, more than {tolerance:.0%} below "
+                "capacity, because single visits are large compared with the capacity."
+            )
+    out = requirements.copy()
+    out["visits_per_cycle"] = visits
+    logger.info("calibrate: %s", " ".join(lines))
+    return Calibration(
+        requirements=out,
+        changes=changes,
+        by_grade=by_grade,
+        before=before,
+        after=after,
+        explanation="\n".join(lines),
+    )

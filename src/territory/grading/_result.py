@@ -1,0 +1,157 @@
+"""The result of every grading scheme: :class:`Grades`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["GRADE_LABELS", "Grades", "json_safe"]
+
+#: The grades every scheme produces, best first.
+GRADE_LABELS: tuple[str, ...] = ("A", "B", "C", "D")
+
+
+def json_safe(value: object) -> Any:
+    """Convert numpy scalars, NaN and containers into JSON-safe Python values.
+
+    Examples
+    --------
+    >>> json_safe({"a": np.int64(2), "b": [np.float64("nan"), np.True_]})
+    {'a': 2, 'b': [None, True]}
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [json_safe(v) for v in value]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return None if math.isnan(number) or math.isinf(number) else number
+    if isinstance(value, str):
+        return value
+    return str(value)
+
+
+@dataclass(frozen=True, eq=False)
+class Grades:
+    """Grades per customer, with the score and the components that produced them.
+
+    Attributes
+    ----------
+    table
+        One row per customer: ``customer_id`` (str), ``grade`` (str, one of ``labels``),
+        ``score`` (float, higher is better; its meaning depends on the scheme),
+        ``basis`` (``"scheme"``, or ``"default"`` for customers the scheme had no data
+        for) and the scheme's components, for example ``relationship_level`` and
+        ``potential_level`` (matrix), ``cumulative_share_before`` (Pareto),
+        ``r_score``/``f_score``/``m_score`` (RFM), ``<attribute>_points`` (weighted).
+        A ``sales`` column, when present, feeds the share of sales in :meth:`summary`.
+    scheme
+        Name of the scheme, for example ``"pareto_abc"``.
+    labels
+        The grades, best first.
+    thresholds
+        Score boundaries between consecutive labels (``len(labels) - 1`` values): a
+        customer above boundary ``k`` belongs to label ``k`` or better. NaN where the
+        boundary is not a score threshold (the matrix, or the no-sales class). Used by
+        :class:`~territory.grading.StableGrading` to measure how far a score crossed.
+    parameters
+        The scheme's parameters and derived values (JSON-safe), for the record.
+    """
+
+    table: pd.DataFrame
+    scheme: str
+    labels: tuple[str, ...] = GRADE_LABELS
+    thresholds: tuple[float, ...] = ()
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-customer table (a copy)."""
+        return self.table.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dictionary: scheme, labels, thresholds, parameters and customers."""
+        records = self.table.to_dict(orient="records")
+        return {
+            "scheme": self.scheme,
+            "labels": list(self.labels),
+            "thresholds": json_safe(list(self.thresholds)),
+            "parameters": json_safe(dict(self.parameters)),
+            "summary": json_safe(self.summary().to_dict(orient="records")),
+            "customers": json_safe(records),
+        }
+
+    def summary(self) -> pd.DataFrame:
+        """Count, share of customers and share of sales per grade.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``grade, customers, share_customers, sales, share_sales``, one row per label
+            (best first); ``sales``/``share_sales`` are NaN when the grades carry no
+            ``sales`` column.
+        """
+        codes = pd.Index(list(self.labels), dtype="str").get_indexer(pd.Index(self.table["grade"]))
+        counts = np.bincount(codes[codes >= 0], minlength=len(self.labels))
+        n = max(len(self.table), 1)
+        out = pd.DataFrame(
+            {
+                "grade": list(self.labels),
+                "customers": counts.astype(np.int64),
+                "share_customers": counts / n,
+            }
+        )
+        if "sales" in self.table.columns:
+            values = self.table["sales"].to_numpy(dtype=float)
+            values = np.where(np.isnan(values), 0.0, values)
+            by_grade = np.bincount(codes[codes >= 0], values[codes >= 0], len(self.labels))
+            total = by_grade.sum()
+            out["sales"] = by_grade
+            out["share_sales"] = by_grade / total if total > 0 else np.nan
+        else:
+            out["sales"] = np.nan
+            out["share_sales"] = np.nan
+        return out
+
+    def explain(self, customer_id: object) -> str:
+        """Why one customer has its grade: the grade, the score and every component.
+
+        Parameters
+        ----------
+        customer_id
+            The customer to explain.
+
+        Returns
+        -------
+        str
+            For example ``"C7: grade B (relationship_matrix, score 0.81) -- relationship 3,
+            relationship_level average, potential 91000.0, potential_level high"``.
+        """
+        from territory.errors import ValidationError
+
+        rows = self.table[self.table["customer_id"] == str(customer_id)]
+        if rows.empty:
+            raise ValidationError(f"grades: column 'customer_id' has no customer '{customer_id}'")
+        row = rows.iloc[0]
+        parts = [
+            f"{column} {json_safe(row[column])}"
+            for column in self.table.columns
+            if column not in ("customer_id", "grade", "score")
+        ]
+        return (
+            f"{customer_id}: grade {row['grade']} ({self.scheme}, score "
+            f"{json_safe(row['score'])}) -- " + ", ".join(parts)
+        )
