@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from territory.cli import main
 
 
@@ -46,3 +48,39 @@ def test_user_error_exits_2_without_traceback(capsys, tmp_path: Path) -> None:  
     assert status == 2
     assert "at least 20" in err
     assert "Traceback" not in err
+
+
+def test_grade_command_writes_requirements(tmp_path: Path) -> None:
+    """`territory grade` reads CSV tables and writes grades and requirements."""
+    from territory.datasets import sample_region
+
+    region = sample_region(200, seed=0)
+    region.customers.to_csv(tmp_path / "customers.csv", index=False)
+    region.sales.to_csv(tmp_path / "sales.csv", index=False)
+    status = main(
+        [
+            "grade",
+            "--customers",
+            str(tmp_path / "customers.csv"),
+            "--sales",
+            str(tmp_path / "sales.csv"),
+            "--scheme",
+            "pareto",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    assert status == 0
+    requirements = pd.read_csv(tmp_path / "out" / "visit_requirements.csv")
+    assert len(requirements) == 200
+    assert set(requirements["grade"]) <= {"A", "B", "C", "D"}
+
+
+def test_grade_command_bad_input_exits_2(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Duplicate ids in the input file give exit 2 and the validation message."""
+    (tmp_path / "c.csv").write_text(
+        "customer_id,lon,lat,relationship,potential\na,1,2,3,100\na,1,2,4,200\n"
+    )
+    status = main(["grade", "--customers", str(tmp_path / "c.csv"), "--out", str(tmp_path)])
+    assert status == 2
+    assert "duplicate ids (customer_id: 'a')" in capsys.readouterr().err

@@ -24,6 +24,47 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_outputs(out: str, tables: dict[str, object], fmt: str) -> None:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from territory.io import write_table
+
+    for name, table in tables.items():
+        assert isinstance(table, pd.DataFrame)
+        path = write_table(table, Path(out) / f"{name}.{fmt}")
+        print(f"wrote {path}")
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from territory.errors import ValidationError
+    from territory.grading import ParetoABC, RelationshipPotentialMatrix, RFMGrading, VisitPolicy
+    from territory.io import read_table
+
+    customers = read_table(args.customers)
+    sales = read_table(args.sales) if args.sales else None
+    if args.scheme in ("pareto", "rfm") and sales is None:
+        raise ValidationError(f"territory grade: --scheme {args.scheme} needs --sales")
+    if args.scheme == "matrix":
+        grades = RelationshipPotentialMatrix(
+            good_relationship=args.good_relationship,
+            high_potential_quantile=args.high_potential_quantile,
+        ).grade(customers, sales=sales)
+    elif args.scheme == "pareto":
+        assert sales is not None
+        grades = ParetoABC().grade(customers, sales)
+    else:
+        assert sales is not None
+        grades = RFMGrading(time_column="month", amount_column="sales").grade(customers, sales)
+    requirements = VisitPolicy.default().requirements(grades)
+    print(grades.summary().to_string(index=False))
+    _write_outputs(
+        args.out, {"grades": grades.to_frame(), "visit_requirements": requirements}, args.format
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``territory`` command."""
     parser = argparse.ArgumentParser(
@@ -49,7 +90,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     demo.set_defaults(handler=_demo)
+
+    grade = commands.add_parser(
+        "grade",
+        help="grade customers A-D and derive visit requirements",
+        description="Grade customers and write grades and visit requirements.",
+    )
+    grade.add_argument(
+        "--customers", required=True, help="customers table (.csv/.geojson/.parquet)"
+    )
+    grade.add_argument("--sales", help="sales history: customer_id, month, sales")
+    grade.add_argument(
+        "--scheme",
+        choices=("matrix", "pareto", "rfm"),
+        default="matrix",
+        help="grading scheme (default: %(default)s)",
+    )
+    grade.add_argument(
+        "--good-relationship",
+        type=float,
+        default=4.0,
+        help="matrix: relationship score that counts as good (default: %(default)s)",
+    )
+    grade.add_argument(
+        "--high-potential-quantile",
+        type=float,
+        default=0.7,
+        help="matrix: potential quantile that counts as high (default: %(default)s)",
+    )
+    _add_output_arguments(grade)
+    grade.set_defaults(handler=_grade)
     return parser
+
+
+def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument(
+        "--format",
+        choices=("csv", "geojson", "parquet"),
+        default="csv",
+        help="output format (default: %(default)s)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -136,4 +136,25 @@ def run_demo(out_dir: str | Path, *, n_customers: int = 2000, seed: int = 0) -> 
     _write_points(dealers, out, "dealers", files, "lon", "lat")
     _write_table(region.sales, out, "sales", files)
     _region_map(region, out, files)
+    requirements = _grading_stage(region, out, files, lines)
+    del requirements
     return DemoResult(out_dir=out, files=files, lines=lines)
+
+
+def _grading_stage(
+    region: SampleRegion, out: Path, files: list[str], lines: list[str]
+) -> pd.DataFrame:
+    """Grade the customers and derive their visit requirements."""
+    from territory.grading import VisitPolicy, demo_grades
+
+    grades, requirements = demo_grades(region)
+    _write_table(grades.to_frame(), out, "grades", files)
+    _write_table(requirements, out, "visit_requirements", files)
+    check = VisitPolicy.default().capacity_check(requirements, region.customers, region.reps)
+    lines += [
+        "",
+        "grading (relationship x potential):",
+        grades.summary().to_string(index=False),
+        check.summary(),
+    ]
+    return requirements

@@ -15,7 +15,7 @@ __all__ = ["demo_grades"]
 def demo_grades(region: SampleRegion) -> tuple[Grades, pd.DataFrame]:
     """Grade the sample region with the relationship x potential matrix.
 
-    Relationship 4-5 (of 1-5) is good; potential at or above the median is high.
+    Relationship 4-5 (of 1-5) is good; potential in the top 30 % is high.
     The last 12 months of sales give the share of sales per grade.
 
     Parameters
@@ -35,7 +35,7 @@ def demo_grades(region: SampleRegion) -> tuple[Grades, pd.DataFrame]:
     >>> sorted(requirements["grade"].unique().tolist())
     ['A', 'B', 'C', 'D']
     """
-    grades = RelationshipPotentialMatrix(good_relationship=4.0, high_potential_quantile=0.5).grade(
+    grades = RelationshipPotentialMatrix(good_relationship=4.0, high_potential_quantile=0.7).grade(
         region.customers, sales=region.sales, window_months=12
     )
     return grades, VisitPolicy.default().requirements(grades)
