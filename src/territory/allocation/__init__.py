@@ -1,0 +1,40 @@
+"""Top-down target allocation: region -> dealers or teams -> reps -> customers -> months.
+
+:func:`allocate` splits a target level by level along a hierarchy table (by history,
+potential, a weighted index, equal growth or untapped potential), within minima,
+maxima, growth bands and hand-fixed locks, in whole steps that add up exactly at every
+level and month. :func:`apportion` is the core routine on numpy arrays.
+:func:`activity_targets`, :func:`prospect_check` and :func:`reconcile` turn targets into
+visits, check prospect lists and compare bottom-up commitments.
+
+Examples
+--------
+>>> import pandas as pd
+>>> hierarchy = pd.DataFrame({"team": ["T1", "T1", "T2"], "rep_id": ["R1", "R2", "R3"],
+...                           "potential": [300.0, 100.0, 600.0]})
+>>> result = allocate(1000, hierarchy, levels=["team", "rep_id"], potential="potential",
+...                   methods="potential", months=2027)
+>>> result.at_level("rep_id")["value"].tolist()
+[300.0, 100.0, 600.0]
+"""
+
+from territory.allocation._activity import activity_targets, prospect_check, reconcile
+from territory.allocation._allocate import allocate
+from territory.allocation._apportion import apportion
+from territory.allocation._methods import METHODS, Bounds, LevelRule
+from territory.allocation._result import Allocation, LevelResult
+from territory.allocation._rounding import ROUNDING_METHODS
+
+__all__ = [
+    "METHODS",
+    "ROUNDING_METHODS",
+    "Allocation",
+    "Bounds",
+    "LevelResult",
+    "LevelRule",
+    "activity_targets",
+    "allocate",
+    "apportion",
+    "prospect_check",
+    "reconcile",
+]
