@@ -84,3 +84,30 @@ def test_grade_command_bad_input_exits_2(tmp_path: Path, capsys) -> None:  # typ
     status = main(["grade", "--customers", str(tmp_path / "c.csv"), "--out", str(tmp_path)])
     assert status == 2
     assert "duplicate ids (customer_id: 'a')" in capsys.readouterr().err
+
+
+def test_allocate_command(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`territory allocate` splits a target exactly; infeasible bounds exit 2 with numbers."""
+    from territory.datasets import sample_region
+
+    region = sample_region(150, seed=0)
+    hierarchy = region.customers.assign(region="R", team=region.customers["dealer_id"].fillna("co"))
+    hierarchy.to_csv(tmp_path / "h.csv", index=False)
+    region.sales.to_csv(tmp_path / "sales.csv", index=False)
+    base = [
+        "allocate",
+        "--hierarchy",
+        str(tmp_path / "h.csv"),
+        "--levels",
+        "region,team,customer_id",
+        "--history",
+        str(tmp_path / "sales.csv"),
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    assert main([*base, "--target", "1000000"]) == 0
+    targets = pd.read_csv(tmp_path / "out" / "targets.csv")
+    year = targets[(targets["period"] == "year") & (targets["level"] == "customer_id")]
+    assert year["value"].sum() == 1_000_000
+    assert main([*base, "--target", "10", "--growth=-0.1,0.3"]) == 2
+    assert "sum of minima" in capsys.readouterr().err

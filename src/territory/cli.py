@@ -65,6 +65,50 @@ def _grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_methods(text: str | None) -> str | dict[str, str]:
+    """``"history"`` or ``"team=history,customer_id=untapped"``."""
+    if not text:
+        return "history"
+    if "=" not in text:
+        return text
+    pairs = [part.split("=", 1) for part in text.split(",") if part]
+    return {level.strip(): method.strip() for level, method in pairs}
+
+
+def _allocate(args: argparse.Namespace) -> int:
+    from territory.allocation import Bounds, allocate
+    from territory.io import read_table
+
+    hierarchy = read_table(args.hierarchy)
+    history = read_table(args.history) if args.history else None
+    levels = [level.strip() for level in args.levels.split(",") if level.strip()]
+    bounds = None
+    if args.growth:
+        low, high = (float(v) for v in args.growth.split(","))
+        bounds = {levels[-1]: Bounds(growth=(low, high))}
+    allocation = allocate(
+        args.target,
+        hierarchy,
+        levels=levels,
+        history=history,
+        potential=args.potential,
+        methods=_parse_methods(args.methods),
+        bounds=bounds,
+        step=args.step,
+        rounding=args.rounding,
+    )
+    print(allocation.summary())
+    _write_outputs(args.out, {"targets": allocation.to_frame()}, args.format)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from territory.service import serve
+
+    serve(args.host, args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``territory`` command."""
     parser = argparse.ArgumentParser(
@@ -120,6 +164,53 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_output_arguments(grade)
     grade.set_defaults(handler=_grade)
+
+    alloc = commands.add_parser(
+        "allocate",
+        help="split a target down a hierarchy and across months",
+        description="Split a regional target level by level down a hierarchy table, then "
+        "across months, with exact integer totals at every level.",
+    )
+    alloc.add_argument("--target", type=float, required=True, help="the top-level target")
+    alloc.add_argument(
+        "--hierarchy",
+        required=True,
+        help="table with one column per level, one row per bottom unit",
+    )
+    alloc.add_argument(
+        "--levels",
+        required=True,
+        help="level columns from top to bottom, e.g. region,team,customer_id",
+    )
+    alloc.add_argument("--history", help="sales history: customer_id, month, sales")
+    alloc.add_argument("--potential", help="column of the hierarchy table with potential")
+    alloc.add_argument(
+        "--methods",
+        help="one method, or level=method pairs, e.g. "
+        "team=history,customer_id=untapped (default: history)",
+    )
+    alloc.add_argument("--growth", help="growth bounds of the bottom level, e.g. --growth=-0.1,0.3")
+    alloc.add_argument("--step", type=float, default=1.0, help="rounding step (default: 1)")
+    alloc.add_argument(
+        "--rounding",
+        default="largest_remainder",
+        choices=("largest_remainder", "webster", "jefferson"),
+        help="rounding method (default: %(default)s)",
+    )
+    _add_output_arguments(alloc)
+    alloc.set_defaults(handler=_allocate)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the planning stages over HTTP",
+        description="Serve the planning stages over HTTP (pip install 'territory[service]'); "
+        "limits and the API key come from TERRITORY_* environment variables.",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="interface to bind (default: %(default)s)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="TCP port (default: %(default)s)")
+    serve.set_defaults(handler=_serve)
     return parser
 
 

@@ -138,7 +138,37 @@ def run_demo(out_dir: str | Path, *, n_customers: int = 2000, seed: int = 0) -> 
     _region_map(region, out, files)
     requirements = _grading_stage(region, out, files, lines)
     del requirements
+    _allocation_stage(region, out, files, lines)
     return DemoResult(out_dir=out, files=files, lines=lines)
+
+
+def _allocation_stage(region: SampleRegion, out: Path, files: list[str], lines: list[str]) -> None:
+    """Split next year's regional target (last 12 months + 10 %) down to customers and months."""
+    from territory.allocation import Bounds, allocate
+
+    hierarchy = region.customers.assign(
+        region="region", team=region.customers["dealer_id"].fillna("company")
+    )
+    last_12 = region.sales.loc[region.sales["month"] > _month_before(region.sales, 12), "sales"]
+    target = round(float(last_12.sum()) * 1.10, -3)
+    allocation = allocate(
+        target,
+        hierarchy,
+        levels=["region", "team", "customer_id"],
+        history=region.sales,
+        potential="potential",
+        methods={"team": "history", "customer_id": "untapped"},
+        bounds={"customer_id": Bounds(growth=(-0.10, 0.30))},
+        step=100,
+    )
+    _write_table(allocation.to_frame(), out, "targets", files)
+    lines += ["", "allocation:", allocation.summary()]
+
+
+def _month_before(sales: pd.DataFrame, months: int) -> str:
+    """The month ``months`` before the last month of a ``month`` column ("YYYY-MM")."""
+    last = pd.Period(str(sales["month"].max()), freq="M")
+    return str(last - months)
 
 
 def _grading_stage(
