@@ -8,6 +8,7 @@
 
 from territory.datasets._osm import HelsinkiSample, helsinki, helsinki_pbf_path, read_osm_road_graph
 from territory.datasets._region import SampleRegion, sample_region
+from territory.datasets._simulate import simulate_execution, simulate_sales
 
 __all__ = [
     "HelsinkiSample",
@@ -16,4 +17,6 @@ __all__ = [
     "helsinki_pbf_path",
     "read_osm_road_graph",
     "sample_region",
+    "simulate_execution",
+    "simulate_sales",
 ]

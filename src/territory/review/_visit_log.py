@@ -1,0 +1,258 @@
+"""Validation of route-plan visits, requirements and executed-visit logs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from territory.errors import ProblemCollector, ValidationError
+from territory.review._common import (
+    check_ids_present,
+    check_known,
+    id_strings,
+    numeric_column,
+    require_columns,
+    require_frame,
+    timestamps,
+    to_timestamp,
+)
+from territory.tables import WEEKDAY_NAMES
+
+PLAN_COLUMNS = ("rep_id", "week", "weekday", "customer_id")
+LOG_COLUMNS = ("customer_id", "rep_id", "timestamp")
+
+
+def cycle_start_date(cycle_start: object) -> pd.Timestamp:
+    """``cycle_start`` as a midnight Timestamp; it must be a Monday."""
+    start = to_timestamp(cycle_start, "cycle_start").normalize()
+    if start.weekday() != 0:
+        raise ValidationError(
+            f"cycle_start: {start.date()} is a {WEEKDAY_NAMES[start.weekday()]}, "
+            "a cycle starts on a Monday"
+        )
+    return start
+
+
+def plan_calendar(visits: pd.DataFrame, *, cycle_start: object) -> pd.DataFrame:
+    """Map a route plan's visits onto calendar dates.
+
+    Parameters
+    ----------
+    visits
+        Route-plan visits with at least ``rep_id, week, weekday, customer_id`` (week
+        1..W; weekday a number, Monday = 0, or a name such as ``"Mon"`` as in
+        :class:`territory.routing.RoutePlan`; ``day`` is not used).
+    cycle_start
+        The Monday on which week 1 starts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with string ids and a ``date`` column (midnight Timestamps).
+
+    Raises
+    ------
+    ValidationError
+        Missing columns, empty ids, weeks below 1, weekdays outside 0-6, or a
+        ``cycle_start`` that is not a Monday.
+
+    Examples
+    --------
+    >>> visits = pd.DataFrame({"rep_id": ["R1"], "week": [2], "weekday": [4],
+    ...                        "customer_id": ["C1"]})
+    >>> str(plan_calendar(visits, cycle_start="2026-11-02").loc[0, "date"].date())
+    '2026-11-13'
+    """
+    start = cycle_start_date(cycle_start)
+    table = "visits"
+    frame = require_frame(visits, table).copy()
+    require_columns(frame, table, PLAN_COLUMNS)
+    problems = ProblemCollector()
+    for column in ("rep_id", "customer_id"):
+        frame[column] = id_strings(frame[column])
+        check_ids_present(frame, table, column, problems)
+    week = numeric_column(frame, table, "week", "customer_id", problems)
+    weekday = weekday_numbers(frame["weekday"])
+    unreadable = weekday.isna()
+    if unreadable.any():
+        problems.add(
+            table,
+            "weekday",
+            f"has {int(unreadable.sum())} values that are not weekdays (0-6 or 'Mon'..'Sun')",
+            list(frame.loc[unreadable, "customer_id"]),
+            id_column="customer_id",
+        )
+    bad_week = (week < 1) | (week != week.round())
+    if bad_week.any():
+        problems.add(
+            table,
+            "week",
+            f"has {int(bad_week.sum())} values that are not whole numbers from 1",
+            list(frame.loc[bad_week, "customer_id"]),
+            id_column="customer_id",
+        )
+    bad_day = ~weekday.isin(range(7)) & weekday.notna()  # numbers outside 0-6
+    if bad_day.any():
+        problems.add(
+            table,
+            "weekday",
+            f"has {int(bad_day.sum())} values outside 0-6 (Monday = 0)",
+            list(frame.loc[bad_day, "customer_id"]),
+            id_column="customer_id",
+        )
+    problems.raise_if_any()
+    frame["week"] = week.astype(int)
+    frame["weekday"] = weekday.astype(int)
+    offset = (frame["week"].to_numpy() - 1) * 7 + frame["weekday"].to_numpy()
+    frame["date"] = start + pd.to_timedelta(offset, unit="D")
+    return frame.reset_index(drop=True)
+
+
+def weekday_numbers(values: pd.Series) -> pd.Series:
+    """Weekdays as floats (Monday = 0) from numbers or names (``"Mon"``, ``"monday"``).
+
+    Values that are neither become NaN.
+
+    Examples
+    --------
+    >>> weekday_numbers(pd.Series(["Mon", "fri", 2, "x"])).tolist()
+    [0.0, 4.0, 2.0, nan]
+    """
+    names = {name.lower(): float(i) for i, name in enumerate(WEEKDAY_NAMES)}
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    text = values.astype("string").str.strip().str.lower().str[:3]
+    by_name = text.map(names).astype(float)
+    return numbers.fillna(by_name)
+
+
+def validate_requirements(requirements: pd.DataFrame) -> pd.DataFrame:
+    """Check a grades/requirements table: unique ``customer_id``, ``visits_per_cycle`` ≥ 0.
+
+    ``grade`` is optional (missing grades become ``"(none)"``).
+    """
+    table = "requirements"
+    frame = require_frame(requirements, table).copy()
+    require_columns(frame, table, ["customer_id", "visits_per_cycle"])
+    problems = ProblemCollector()
+    frame["customer_id"] = id_strings(frame["customer_id"])
+    check_ids_present(frame, table, "customer_id", problems)
+    dup = frame["customer_id"].duplicated(keep=False) & frame["customer_id"].notna()
+    if dup.any():
+        ids = sorted(set(frame.loc[dup, "customer_id"]))
+        problems.add(
+            table, "customer_id", f"has {len(ids)} duplicate ids", ids, id_column="customer_id"
+        )
+    frame["visits_per_cycle"] = numeric_column(
+        frame, table, "visits_per_cycle", "customer_id", problems, nonnegative=True
+    )
+    problems.raise_if_any()
+    grade = id_strings(frame["grade"]) if "grade" in frame.columns else None
+    frame["grade"] = "(none)" if grade is None else grade.fillna("(none)")
+    return frame.reset_index(drop=True)
+
+
+def known_ids(frame: pd.DataFrame | None, column: str, table: str) -> set[str] | None:
+    """The ids in ``frame[column]``, or None when no frame is given."""
+    if frame is None:
+        return None
+    frame = require_frame(frame, table)
+    require_columns(frame, table, [column])
+    return {v for v in id_strings(frame[column]) if v is not None}
+
+
+def validate_visit_log(
+    log: pd.DataFrame,
+    *,
+    known_customers: Iterable[str],
+    known_reps: Iterable[str],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> pd.DataFrame:
+    """Check an executed-visit log against the known ids and the cycle ``[start, end)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with string ids, naive ``timestamp``, a ``date`` column, and ``order``
+        (bool or missing) / ``order_value`` (float or missing) columns.
+
+    Raises
+    ------
+    ValidationError
+        Missing columns, empty or unknown ids, unreadable timestamps, timestamps outside
+        the cycle, non-boolean orders or negative order values.
+    """
+    table = "visit_log"
+    frame = require_frame(log, table).copy()
+    require_columns(frame, table, LOG_COLUMNS)
+    problems = ProblemCollector()
+    for column in ("customer_id", "rep_id"):
+        frame[column] = id_strings(frame[column])
+        check_ids_present(frame, table, column, problems)
+    check_known(frame["customer_id"], known_customers, table, "customer_id", "customers", problems)
+    check_known(frame["rep_id"], known_reps, table, "rep_id", "reps", problems)
+    stamps = timestamps(frame, table, "timestamp", "customer_id", problems)
+    outside = stamps.notna() & ((stamps < start) | (stamps >= end))
+    if outside.any():
+        problems.add(
+            table,
+            "timestamp",
+            f"has {int(outside.sum())} visits outside the cycle {start.date()} to "
+            f"{(end - pd.Timedelta(days=1)).date()}",
+            list(frame.loc[outside, "customer_id"]),
+            id_column="customer_id",
+        )
+    frame["timestamp"] = stamps
+    has_order = "order" in frame.columns
+    if has_order:
+        frame["order"] = _bool_column(frame, table, "order", problems)
+    if "order_value" in frame.columns:
+        values = pd.to_numeric(frame["order_value"], errors="coerce").astype(float)
+        bad = values.isna() & frame["order_value"].notna()
+        negative = values < 0
+        for mask, what in ((bad, "non-numeric"), (negative, "negative")):
+            if mask.any():
+                problems.add(
+                    table,
+                    "order_value",
+                    f"has {int(mask.sum())} {what} values",
+                    list(frame.loc[mask, "customer_id"]),
+                    id_column="customer_id",
+                )
+        frame["order_value"] = values
+        if not has_order:
+            frame["order"] = (values.fillna(0.0) > 0).astype(object)
+    problems.raise_if_any()
+    frame["date"] = frame["timestamp"].dt.normalize()
+    return frame.reset_index(drop=True)
+
+
+def _bool_column(
+    frame: pd.DataFrame, table: str, column: str, problems: ProblemCollector
+) -> pd.Series:
+    truth = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+    out: list[object] = []
+    bad: list[object] = []
+    for cid, value in zip(frame["customer_id"], frame[column], strict=True):
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+            out.append(None)
+        elif isinstance(value, bool | np.bool_) or (
+            isinstance(value, int | np.integer) and int(value) in (0, 1)
+        ):
+            out.append(bool(value))
+        elif isinstance(value, str) and value.strip().lower() in truth:
+            out.append(truth[value.strip().lower()])
+        else:
+            out.append(None)
+            bad.append(cid)
+    if bad:
+        problems.add(
+            table,
+            column,
+            f"has {len(bad)} values that are not true/false",
+            bad,
+            id_column="customer_id",
+        )
+    return pd.Series(out, index=frame.index, dtype=object)
