@@ -22,7 +22,18 @@ def test_demo_writes_tables_and_map(tmp_path: Path) -> None:
     """The demo, run as a real process, writes its tables and map."""
     out = tmp_path / "demo"
     result = subprocess.run(
-        [sys.executable, "-m", "territory.cli", "demo", "--out", str(out), "--customers", "300"],
+        [
+            sys.executable,
+            "-m",
+            "territory.cli",
+            "demo",
+            "--out",
+            str(out),
+            "--customers",
+            "300",
+            "--route-seconds",
+            "10",
+        ],
         capture_output=True,
         text=True,
         timeout=600,

@@ -19,7 +19,9 @@ __all__ = ["main"]
 def _demo(args: argparse.Namespace) -> int:
     from territory.demo import run_demo
 
-    result = run_demo(args.out, n_customers=args.customers, seed=args.seed)
+    result = run_demo(
+        args.out, n_customers=args.customers, seed=args.seed, route_seconds=args.route_seconds
+    )
     print(result.summary())
     return 0
 
@@ -133,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="customers in the sample region (default: %(default)s)",
     )
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    demo.add_argument(
+        "--route-seconds",
+        type=float,
+        default=60.0,
+        help="time budget of route planning (default: %(default)s)",
+    )
     demo.set_defaults(handler=_demo)
 
     grade = commands.add_parser(

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from territory.datasets import SampleRegion, sample_region
+from territory.routing import RoutePlan
 from territory.tables import validate_customers, validate_dealers, validate_reps
 
 __all__ = ["DemoResult", "run_demo"]
@@ -105,8 +106,13 @@ def _region_map(region: SampleRegion, out_dir: Path, files: list[str]) -> None:
     files.append("region_map.html")
 
 
-def run_demo(out_dir: str | Path, *, n_customers: int = 2000, seed: int = 0) -> DemoResult:
+def run_demo(
+    out_dir: str | Path, *, n_customers: int = 2000, seed: int = 0, route_seconds: float = 60.0
+) -> DemoResult:
     """Run every stage on the sample region and write the results to ``out_dir``.
+
+    Grading, territory design, route planning, target allocation and review, in
+    that order, each feeding the next.
 
     Parameters
     ----------
@@ -116,17 +122,19 @@ def run_demo(out_dir: str | Path, *, n_customers: int = 2000, seed: int = 0) -> 
         Size of the sample region.
     seed
         Seed of the sample region and of every stage.
+    route_seconds
+        Time budget of route planning, in seconds.
 
     Returns
     -------
     DemoResult
     """
+    region = sample_region(n_customers, seed=seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files: list[str] = []
     lines: list[str] = []
 
-    region = sample_region(n_customers, seed=seed)
     dealers = validate_dealers(region.dealers)
     customers = validate_customers(region.customers, dealers=dealers)
     reps = validate_reps(region.reps, dealers=dealers)
@@ -136,39 +144,21 @@ def run_demo(out_dir: str | Path, *, n_customers: int = 2000, seed: int = 0) -> 
     _write_points(dealers, out, "dealers", files, "lon", "lat")
     _write_table(region.sales, out, "sales", files)
     _region_map(region, out, files)
+
     requirements = _grading_stage(region, out, files, lines)
-    del requirements
-    _allocation_stage(region, out, files, lines)
+    planned = region.customers.merge(requirements, on="customer_id", how="left", validate="1:1")
+    planned["workload"] = planned["visits_per_cycle"] * planned["service_minutes"]
+    planned["region"] = "region"
+    planned["team"] = planned["dealer_id"].fillna("company")
+    planned["rep_id"] = _territory_stage(planned, region.reps, out, files, lines, seed=seed)
+    route_plan = _routing_stage(
+        planned, region.reps, out, files, lines, seed=seed, time_limit=route_seconds
+    )
+    targets = _allocation_stage(region, planned, out, files, lines)
+    _review_stage(
+        region, planned, region.reps, route_plan.to_frame(), targets, out, files, lines, seed=seed
+    )
     return DemoResult(out_dir=out, files=files, lines=lines)
-
-
-def _allocation_stage(region: SampleRegion, out: Path, files: list[str], lines: list[str]) -> None:
-    """Split next year's regional target (last 12 months + 10 %) down to customers and months."""
-    from territory.allocation import Bounds, allocate
-
-    hierarchy = region.customers.assign(
-        region="region", team=region.customers["dealer_id"].fillna("company")
-    )
-    last_12 = region.sales.loc[region.sales["month"] > _month_before(region.sales, 12), "sales"]
-    target = round(float(last_12.sum()) * 1.10, -3)
-    allocation = allocate(
-        target,
-        hierarchy,
-        levels=["region", "team", "customer_id"],
-        history=region.sales,
-        potential="potential",
-        methods={"team": "history", "customer_id": "untapped"},
-        bounds={"customer_id": Bounds(growth=(-0.10, 0.30))},
-        step=100,
-    )
-    _write_table(allocation.to_frame(), out, "targets", files)
-    lines += ["", "allocation:", allocation.summary()]
-
-
-def _month_before(sales: pd.DataFrame, months: int) -> str:
-    """The month ``months`` before the last month of a ``month`` column ("YYYY-MM")."""
-    last = pd.Period(str(sales["month"].max()), freq="M")
-    return str(last - months)
 
 
 def _grading_stage(
@@ -188,3 +178,153 @@ def _grading_stage(
         check.summary(),
     ]
     return requirements
+
+
+def _territory_stage(
+    customers: pd.DataFrame,
+    reps: pd.DataFrame,
+    out: Path,
+    files: list[str],
+    lines: list[str],
+    *,
+    seed: int,
+) -> pd.Series:
+    """Split the region among the reps: balanced workload, potential and counts."""
+    from territory.territories import design_territories
+
+    plan = design_territories(
+        customers,
+        reps,
+        balance={"workload": 0.05, "potential": 0.10, "count": 0.10},
+        seed=seed,
+        time_limit=60.0,
+    )
+    _write_table(plan.to_frame(), out, "territories", files)
+    _write_table(plan.territories, out, "territory_totals", files)
+    plan.to_geodataframe().to_file(out / "territories.geojson", driver="GeoJSON")
+    files.append("territories.geojson")
+    lines += ["", "territories:", plan.summary()]
+    rep_of = dict(zip(plan.assignment["customer_id"], plan.assignment["rep_id"], strict=True))
+    return customers["customer_id"].map(rep_of)
+
+
+def _routing_stage(
+    customers: pd.DataFrame,
+    reps: pd.DataFrame,
+    out: Path,
+    files: list[str],
+    lines: list[str],
+    *,
+    seed: int,
+    time_limit: float,
+) -> RoutePlan:
+    """Plan every rep's 4-week cycle and draw the first rep's first week on a map."""
+    from territory.routing import plan_routes
+
+    plan = plan_routes(customers, reps, time_limit=time_limit, seed=seed)
+    _write_table(plan.to_frame(), out, "route_visits", files)
+    _write_table(plan.days, out, "route_days", files)
+    _write_table(plan.unplanned, out, "route_unplanned", files)
+    plan.to_geodataframe().to_file(out / "routes.geojson", driver="GeoJSON")
+    files.append("routes.geojson")
+    try:
+        from territory.review import route_map
+
+        rep_id = str(plan.visits["rep_id"].iloc[0])
+        route_map(
+            plan.to_frame(), customers, reps, rep_id=rep_id, week=1, path=out / "route_map.html"
+        )
+        files.append("route_map.html")
+    except ImportError:
+        logger.warning("folium is not installed: no route map (pip install 'territory[plot]')")
+    lines += ["", "routes:", plan.summary()]
+    return plan
+
+
+def _allocation_stage(
+    region: SampleRegion,
+    customers: pd.DataFrame,
+    out: Path,
+    files: list[str],
+    lines: list[str],
+) -> pd.DataFrame:
+    """Split next calendar year's target (last 12 months + 10 %) down to reps and customers."""
+    from territory.allocation import Bounds, allocate
+
+    last_12 = region.sales.loc[region.sales["month"] > _month_before(region.sales, 12), "sales"]
+    target = round(float(last_12.sum()) * 1.10, -3)
+    allocation = allocate(
+        target,
+        customers,
+        levels=["region", "team", "rep_id", "customer_id"],
+        history=region.sales,
+        potential="potential",
+        methods={"team": "history", "rep_id": "history", "customer_id": "untapped"},
+        bounds={"customer_id": Bounds(growth=(-0.10, 0.30))},
+        months=[f"{_plan_year(region.sales)}-{m:02d}" for m in range(1, 13)],
+        step=100,
+    )
+    targets = allocation.to_frame()
+    _write_table(targets, out, "targets", files)
+    lines += ["", "allocation:", allocation.summary()]
+    return targets
+
+
+def _review_stage(
+    region: SampleRegion,
+    customers: pd.DataFrame,
+    reps: pd.DataFrame,
+    visits: pd.DataFrame,
+    targets: pd.DataFrame,
+    out: Path,
+    files: list[str],
+    lines: list[str],
+    *,
+    seed: int,
+) -> None:
+    """Simulate January of the plan year and review it against targets and the plan."""
+    from territory.datasets import simulate_execution, simulate_sales
+    from territory.review import write_review
+
+    first_month = f"{_plan_year(region.sales)}-01"
+    cycle_start = _first_monday(first_month)
+    log = simulate_execution(visits, customers, cycle_start=cycle_start, seed=seed)
+    _write_table(log, out, "visit_log", files)
+    actuals = simulate_sales(
+        region.sales,
+        month=first_month,
+        seed=seed,
+        targets=targets,
+        hierarchy=customers[["customer_id", "rep_id"]],
+        level="rep_id",
+    )
+    report = write_review(
+        out / "review",
+        visits=visits,
+        visit_log=log,
+        customers=customers,
+        reps=reps,
+        targets=targets,
+        sales=pd.concat([region.sales, actuals], ignore_index=True),
+        cycle_start=cycle_start,
+        seed=seed,
+    )
+    files += [f"review/{name}" for name in report.files]
+    lines += ["", "review:", report.summary()]
+
+
+def _month_before(sales: pd.DataFrame, months: int) -> str:
+    """The month ``months`` before the last month of a ``month`` column ("YYYY-MM")."""
+    last = pd.Period(str(sales["month"].max()), freq="M")
+    return str(last - months)
+
+
+def _plan_year(sales: pd.DataFrame) -> int:
+    """The calendar year after the last month of sales history."""
+    return int(str(sales["month"].max())[:4]) + 1
+
+
+def _first_monday(month: str) -> str:
+    """The first Monday of a month ``"YYYY-MM"``, as ``"YYYY-MM-DD"``."""
+    first = pd.Timestamp(f"{month}-01")
+    return str((first + pd.Timedelta(days=(7 - first.weekday()) % 7)).date())

@@ -1,0 +1,229 @@
+"""Validation of the planner's inputs and their normalisation into plain arrays."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from territory.errors import InfeasibleError, ProblemCollector
+from territory.routing._cycle import Cycle
+from territory.tables import WEEKDAY_NAMES, validate_customers, validate_reps
+
+__all__ = ["GRADE_PRIORITY", "PlanInputs", "prepare_inputs"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+#: Priority of each grade (higher is kept first when not everything fits).
+GRADE_PRIORITY = {"A": 4.0, "B": 3.0, "C": 2.0, "D": 1.0}
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Customers and reps as plain arrays (one entry per row, in table order).
+
+    Customer times are minutes after midnight; a customer without opening hours gets
+    ``opens = 0`` and ``closes = 1440``. ``allowed`` and ``rep_days`` are
+    ``(rows, 7)`` weekday masks (Monday first). ``rep`` is the index of the customer's
+    fixed rep or -1. ``priority`` is higher for customers kept first; ``weight`` is the
+    matching drop weight from 1 (lowest) to 1000 (highest).
+    """
+
+    customer_ids: NDArray[np.object_]
+    lon: FloatArray
+    lat: FloatArray
+    visits: IntArray
+    service: FloatArray
+    opens: FloatArray
+    closes: FloatArray
+    allowed: BoolArray
+    min_gap: FloatArray
+    rep: IntArray
+    priority: FloatArray
+    weight: FloatArray
+    rep_ids: NDArray[np.object_]
+    home_lon: FloatArray
+    home_lat: FloatArray
+    day_start: FloatArray
+    day_end: FloatArray
+    rep_days: BoolArray
+    lunch_start: FloatArray
+    lunch_minutes: FloatArray
+
+    @property
+    def n_customers(self) -> int:
+        """Number of customers."""
+        return len(self.customer_ids)
+
+    @property
+    def n_reps(self) -> int:
+        """Number of reps."""
+        return len(self.rep_ids)
+
+
+def _mask(values: pd.Series) -> BoolArray:
+    out = np.zeros((len(values), 7), dtype=bool)
+    for i, days in enumerate(values):
+        out[i, list(days)] = True
+    return out
+
+
+def _priorities(frame: pd.DataFrame, problems: ProblemCollector) -> FloatArray:
+    """Numeric priority per customer: ``priority`` when given, else from ``grade``."""
+    ids = frame["customer_id"]
+    if "priority" in frame.columns:
+        values = pd.to_numeric(frame["priority"], errors="coerce")
+        bad = values.isna()
+        if bad.any():
+            problems.add(
+                "customers",
+                "priority",
+                f"has {int(bad.sum())} missing or non-numeric values",
+                list(ids[bad]),
+                id_column="customer_id",
+            )
+        return np.asarray(values.fillna(0.0), dtype=float)
+    if "grade" in frame.columns:
+        grades = frame["grade"].astype(object)
+        text = [
+            None
+            if g is None or g is pd.NA or (isinstance(g, float) and math.isnan(g))
+            else str(g).strip().upper()
+            for g in grades
+        ]
+        unknown = np.array([t not in GRADE_PRIORITY for t in text])
+        if unknown.any():
+            problems.add(
+                "customers",
+                "grade",
+                f"has {int(unknown.sum())} values that are not A, B, C or D "
+                "(give a numeric 'priority' column instead)",
+                list(ids[unknown]),
+                id_column="customer_id",
+            )
+        return np.array([GRADE_PRIORITY.get(t or "", 0.0) for t in text], dtype=float)
+    return np.ones(len(frame), dtype=float)
+
+
+def _weights(priority: FloatArray) -> FloatArray:
+    """Drop weights 1..1000, log-linear in priority (A = 1000, D = 1 for grades)."""
+    if len(priority) == 0:
+        return np.ones(0)
+    low, high = float(priority.min()), float(priority.max())
+    if high == low:
+        return np.ones(len(priority))
+    return np.asarray(10.0 ** (3.0 * (priority - low) / (high - low)), dtype=float)
+
+
+def prepare_inputs(customers: Any, reps: Any, cycle: Cycle) -> tuple[PlanInputs, pd.DataFrame]:
+    """Validate the tables and turn them into :class:`PlanInputs`.
+
+    Parameters
+    ----------
+    customers, reps
+        The planner's input tables (see :func:`territory.routing.plan_routes`).
+    cycle
+        The planning cycle.
+
+    Returns
+    -------
+    tuple of (PlanInputs, pandas.DataFrame)
+        The arrays and the normalised customers table.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem in the tables.
+    InfeasibleError
+        When no rep works on any day of the cycle.
+    """
+    rep_frame = validate_reps(reps)
+    frame = validate_customers(
+        customers, reps=rep_frame, require=("visits_per_cycle", "service_minutes")
+    )
+    problems = ProblemCollector()
+    if len(frame) == 0:
+        problems.add("customers", None, "is empty; there is nothing to plan")
+    if len(rep_frame) == 0:
+        problems.add("reps", None, "is empty; at least one rep is needed")
+    ids = frame["customer_id"]
+    service = frame["service_minutes"]
+    if service.isna().any():
+        problems.add(
+            "customers",
+            "service_minutes",
+            f"has {int(service.isna().sum())} missing values",
+            list(ids[service.isna()]),
+            id_column="customer_id",
+        )
+    visits = frame["visits_per_cycle"].fillna(0).to_numpy(dtype=float)
+    priority = _priorities(frame, problems)
+    if "lunch_minutes" in rep_frame.columns and "lunch_start" not in rep_frame.columns:
+        problems.add("reps", "lunch_start", "is missing although 'lunch_minutes' is given")
+    problems.raise_if_any()
+    n = len(frame)
+    opens = frame["opens"].to_numpy(dtype=float) if "opens" in frame.columns else np.full(n, np.nan)
+    closes = (
+        frame["closes"].to_numpy(dtype=float) if "closes" in frame.columns else np.full(n, np.nan)
+    )
+    allowed = (
+        _mask(frame["allowed_days"])
+        if "allowed_days" in frame.columns
+        else np.ones((n, 7), dtype=bool)
+    )
+    rep_index = {rid: i for i, rid in enumerate(rep_frame["rep_id"])}
+    rep_column = frame["rep_id"] if "rep_id" in frame.columns else pd.Series([None] * n)
+    m = len(rep_frame)
+    lunch_start = (
+        rep_frame["lunch_start"].to_numpy(dtype=float)
+        if "lunch_start" in rep_frame.columns
+        else np.full(m, np.nan)
+    )
+    lunch_minutes = (
+        rep_frame["lunch_minutes"].fillna(0.0).to_numpy(dtype=float)
+        if "lunch_minutes" in rep_frame.columns
+        else np.zeros(m)
+    )
+    lunch_minutes = np.where(np.isnan(lunch_start), 0.0, lunch_minutes)
+    inputs = PlanInputs(
+        customer_ids=ids.astype(str).to_numpy(dtype=object),
+        lon=frame["lon"].to_numpy(dtype=float),
+        lat=frame["lat"].to_numpy(dtype=float),
+        visits=visits.astype(np.int64),
+        service=service.to_numpy(dtype=float),
+        opens=np.nan_to_num(opens, nan=0.0),
+        closes=np.nan_to_num(closes, nan=24 * 60.0),
+        allowed=allowed,
+        min_gap=(
+            frame["min_gap_days"].to_numpy(dtype=float)
+            if "min_gap_days" in frame.columns
+            else np.full(n, np.nan)
+        ),
+        rep=np.array(
+            [rep_index.get(r, -1) if r is not None else -1 for r in rep_column], dtype=np.int64
+        ),
+        priority=priority,
+        weight=_weights(priority),
+        rep_ids=rep_frame["rep_id"].astype(str).to_numpy(dtype=object),
+        home_lon=rep_frame["home_lon"].to_numpy(dtype=float),
+        home_lat=rep_frame["home_lat"].to_numpy(dtype=float),
+        day_start=rep_frame["day_start"].to_numpy(dtype=float),
+        day_end=rep_frame["day_end"].to_numpy(dtype=float),
+        rep_days=_mask(rep_frame["weekdays"]),
+        lunch_start=np.nan_to_num(lunch_start, nan=0.0),
+        lunch_minutes=lunch_minutes,
+    )
+    if not inputs.rep_days[:, : cycle.days].any():
+        raise InfeasibleError(
+            f"no rep works inside the cycle: the cycle has {cycle.days} working days a week "
+            f"(Monday to {WEEKDAY_NAMES[cycle.days - 1]}) but the reps' weekdays are "
+            f"{sorted({WEEKDAY_NAMES[d] for d in np.flatnonzero(inputs.rep_days.any(axis=0))})}"
+            f", so 0 rep-days are available for {int(inputs.visits.sum())} visits"
+        )
+    return inputs, frame

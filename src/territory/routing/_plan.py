@@ -1,0 +1,446 @@
+"""``plan_routes``: validation, assignment, one task per rep, time budget, result."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from territory.errors import InfeasibleError, ValidationError
+from territory.routing._assign import Assignment, assign_customers, cycle_days_mask, rep_lunch
+from territory.routing._cycle import Cycle
+from territory.routing._engine import ENGINE_NAMES, get_engine
+from territory.routing._inputs import PlanInputs, prepare_inputs
+from territory.routing._patterns import enumerate_patterns, required_gap
+from territory.routing._rep_plan import RepOutcome, RepTask, plan_rep
+from territory.routing._result import RoutePlan, build_plan
+from territory.travel import GreatCircleTravel, Points, TravelMatrix, TravelModel
+
+__all__ = ["plan_routes"]
+
+logger = logging.getLogger("territory")
+
+#: Share of ``time_limit`` by which the reps' first round should be done.
+FIRST_ROUND_SHARE = 0.7
+#: Share of ``time_limit`` by which the top-up round should be done (the rest covers
+#: set-up and building the result).
+REP_SHARE = 0.85
+#: Deterministic work limit of each engine call (solutions visited by the search).
+ENGINE_ITERATIONS = 40
+_KM_PER_DEGREE = 111.195
+
+
+def _check_arguments(
+    time_limit: float, seed: int, engine: str, cycle: object, progress: object
+) -> None:
+    problems = []
+    if not isinstance(cycle, Cycle):
+        problems.append(f"cycle: expected a Cycle, got {type(cycle).__name__}")
+    if (
+        isinstance(time_limit, bool)
+        or not isinstance(time_limit, int | float)
+        or not (math.isfinite(time_limit) and time_limit > 0)
+    ):
+        problems.append(f"time_limit: must be a positive number of seconds, got {time_limit!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        problems.append(f"seed: must be a non-negative integer, got {seed!r}")
+    if engine not in ENGINE_NAMES:
+        problems.append(
+            f"engine: unknown engine {engine!r}; choose one of {', '.join(ENGINE_NAMES)}"
+        )
+    if progress is not None and not callable(progress):
+        problems.append("progress: must be a callable (done, total) or None")
+    if problems:
+        raise ValidationError(problems)
+
+
+def _workers(executor: Executor | None) -> int:
+    """How many tasks the executor runs at once (1 when unknown)."""
+    if executor is None:
+        return 1
+    count = getattr(executor, "_max_workers", None)
+    if isinstance(count, int) and count > 0:
+        return count
+    client = getattr(executor, "_client", None)  # dask's ClientExecutor
+    if client is not None:
+        try:
+            return max(1, int(sum(client.nthreads().values())))
+        except Exception:  # pragma: no cover - depends on the cluster
+            return 1
+    return 1
+
+
+def _local_xy(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Equirectangular projection around the mean, in km."""
+    if len(lon) == 0:
+        return np.zeros((0, 2))
+    lat0 = float(np.mean(lat))
+    x = (lon - float(np.mean(lon))) * _KM_PER_DEGREE * math.cos(math.radians(lat0))
+    y = (lat - lat0) * _KM_PER_DEGREE
+    return np.column_stack([x, y])
+
+
+def _rep_matrix(
+    inputs: PlanInputs, rep: int, members: np.ndarray, travel: TravelModel
+) -> tuple[Points, TravelMatrix]:
+    points = Points.concat(
+        [
+            Points(
+                np.array([inputs.rep_ids[rep]], dtype=object),
+                inputs.home_lon[[rep]],
+                inputs.home_lat[[rep]],
+            ),
+            Points(inputs.customer_ids[members], inputs.lon[members], inputs.lat[members]),
+        ]
+    )
+    return points, travel.matrix(points)
+
+
+def _patterns_for(
+    inputs: PlanInputs,
+    cycle: Cycle,
+    customer: int,
+    rep: int,
+    cache: dict[tuple[int, int, int], list[tuple[int, ...]]],
+) -> list[tuple[int, ...]]:
+    days = inputs.allowed[customer] & inputs.rep_days[rep]
+    bits = int(sum(1 << i for i in np.flatnonzero(days[: cycle.days])))
+    visits = int(inputs.visits[customer])
+    gap = required_gap(cycle.n_days, visits, float(inputs.min_gap[customer]))
+    key = (visits, gap, bits)
+    if key not in cache:
+        cache[key] = enumerate_patterns(
+            cycle.n_days, visits, gap, cycle_days_mask(days, cycle), week_days=cycle.days
+        )
+    return cache[key]
+
+
+def plan_routes(
+    customers: pd.DataFrame,
+    reps: pd.DataFrame,
+    *,
+    cycle: Cycle | None = None,
+    travel: TravelModel | None = None,
+    engine: str = "ortools",
+    time_limit: float = 60.0,
+    seed: int = 0,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], Any] | None = None,
+) -> RoutePlan:
+    """Plan each rep's repeating visit cycle.
+
+    Parameters
+    ----------
+    customers
+        ``customer_id``, location (``lon``/``lat`` or point geometry),
+        ``visits_per_cycle``, ``service_minutes``; optional ``opens``/``closes`` (latest
+        start of service), ``allowed_days``, ``min_gap_days``, ``rep_id`` (fixed rep),
+        ``grade`` (A-D) or numeric ``priority`` (higher is kept first).
+    reps
+        ``rep_id``, ``home_lon``/``home_lat``, ``day_start``/``day_end``, ``weekdays``,
+        optional ``lunch_start``/``lunch_minutes``.
+    cycle
+        The repeating cycle; default 4 weeks x 5 days (Monday-Friday).
+    travel
+        Travel model; default :class:`~territory.travel.GreatCircleTravel`. Matrices
+        are computed per rep (home plus its customers).
+    engine
+        Day-routing engine: ``"ortools"`` or ``"pyvrp"``.
+    time_limit
+        Wall-clock budget in seconds for the whole call: 70 % for the reps' first
+        round, up to 85 % with the top-up round, the rest for building the result. The
+        construction (assignment, patterns, insertion, repair) always runs to the end,
+        so a limit below its time (about 5 s for 2,000 customers) is exceeded; only the
+        engine re-solving stops at the limit.
+    seed
+        Seed of every random choice. Each engine call runs with a deterministic work
+        limit, so the same inputs and seed give the same plan when the budget lets the
+        engine re-solve every day. When the budget runs out first, the remaining days
+        keep their insertion routes improved by 2-opt (logged, and counted in
+        ``RoutePlan.stats["days_without_engine"]``); which days those are depends on the
+        machine's speed, so such a run is not reproducible.
+    executor
+        Any ``concurrent.futures.Executor`` (also a Dask ``Client.get_executor()``);
+        one task per rep. Default: in-process.
+    progress
+        Called as ``progress(done, total)`` after each rep.
+
+    Returns
+    -------
+    RoutePlan
+
+    Raises
+    ------
+    ValidationError
+        For invalid tables or arguments, or when no visit is required at all.
+    InfeasibleError
+        When no required visit can be planned (for example no rep works in the cycle).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> customers = pd.DataFrame({
+    ...     "customer_id": ["a", "b"], "lon": [9.0, 9.05], "lat": [48.0, 48.0],
+    ...     "visits_per_cycle": [4, 2], "service_minutes": [30, 20]})
+    >>> reps = pd.DataFrame({"rep_id": ["r1"], "home_lon": [9.02], "home_lat": [48.01]})
+    >>> plan = plan_routes(customers, reps, time_limit=10)
+    >>> len(plan.visits), len(plan.unplanned)
+    (6, 0)
+    """
+    started = time.perf_counter()
+    cycle = Cycle() if cycle is None else cycle
+    _check_arguments(time_limit, seed, engine, cycle, progress)
+    get_engine(engine)  # fails early when the engine's package is missing
+    travel = GreatCircleTravel() if travel is None else travel
+    inputs, _ = prepare_inputs(customers, reps, cycle)
+    required = int(inputs.visits.sum())
+    if required == 0:
+        raise ValidationError(
+            "customers: column 'visits_per_cycle' is 0 for every customer; nothing to plan"
+        )
+    assignment = assign_customers(inputs, cycle, travel)
+    workers = _workers(executor)
+    cache: dict[tuple[int, int, int], list[tuple[int, ...]]] = {}
+    first = max(0.0, time_limit * FIRST_ROUND_SHARE - (time.perf_counter() - started))
+    tasks, km = _build_tasks(inputs, cycle, assignment, travel, engine, seed, first, workers, cache)
+    outcomes = _run(tasks, executor, progress)
+    second = time_limit * REP_SHARE - (time.perf_counter() - started)
+    extra: list[RepTask] = []
+    if second > 0:
+        extra, extra_km, rep_of = _top_up_tasks(
+            inputs,
+            cycle,
+            assignment,
+            travel,
+            tasks,
+            outcomes,
+            (engine, seed, second, workers),
+            cache,
+        )
+    else:
+        logger.warning(
+            "routing: no time left for offering unplanned customers to other reps "
+            "(time_limit %.1f s)",
+            time_limit,
+        )
+    if extra:
+        redone = {t.rep: o for t, o in zip(extra, _run(extra, executor, None), strict=True)}
+        replaced = {t.rep: t for t in extra}
+        keep = [k for k, t in enumerate(tasks) if t.rep not in replaced]
+        outcomes = [outcomes[k] for k in keep] + [redone[t.rep] for t in extra]
+        tasks = [tasks[k] for k in keep] + extra
+        km.update(extra_km)
+        assignment = replace(assignment, rep=rep_of)
+    plan = build_plan(
+        inputs,
+        cycle,
+        assignment,
+        tasks,
+        outcomes,
+        km,
+        travel,
+        stats={
+            "engine": engine,
+            "seed": int(seed),
+            "time_limit": float(time_limit),
+            "seconds": time.perf_counter() - started,
+            "engine_days": sum(o.engine_days for o in outcomes),
+            "days_without_engine": sum(o.skipped_days for o in outcomes),
+        },
+    )
+    if len(plan.visits) == 0:
+        counts = plan.unplanned["reason"].value_counts().to_dict()
+        raise InfeasibleError(
+            f"no visit can be planned: {required} visits required, 0 fit "
+            f"(customers by reason: {', '.join(f'{k} {v}' for k, v in counts.items())})"
+        )
+    logger.info("routing: %s", plan.summary().splitlines()[0])
+    return plan
+
+
+def _make_task(
+    inputs: PlanInputs,
+    cycle: Cycle,
+    assignment: Assignment,
+    travel: TravelModel,
+    rep: int,
+    members: np.ndarray,
+    settings: tuple[str, int, float, float],
+    cache: dict[tuple[int, int, int], list[tuple[int, ...]]],
+    initial_routes: list[list[int]] | None = None,
+) -> tuple[RepTask, np.ndarray]:
+    """One rep's task (and its km matrix, kept for the result)."""
+    engine, seed, budget, deadline = settings
+    _, matrix = _rep_matrix(inputs, rep, members, travel)
+    home = Points(np.array(["home"], dtype=object), inputs.home_lon[[rep]], inputs.home_lat[[rep]])
+    stops = Points(inputs.customer_ids[members], inputs.lon[members], inputs.lat[members])
+    straight = travel.straight_km(home, stops)[0]
+    far = straight > 0.5
+    ratio = float(matrix.minutes[0, 1:][far].sum() / straight[far].sum()) if far.any() else 1.5
+    task = RepTask(
+        rep=rep,
+        customers=members,
+        visits=inputs.visits[members].copy(),
+        service=inputs.service[members].copy(),
+        opens=inputs.opens[members].copy(),
+        closes=inputs.closes[members].copy(),
+        weight=inputs.weight[members].copy(),
+        patterns=[_patterns_for(inputs, cycle, int(i), rep, cache) for i in members],
+        travel=matrix.minutes,
+        xy=_local_xy(inputs.lon[members], inputs.lat[members]),
+        minutes_per_km=ratio,
+        work=assignment.travel_per_visit[members].copy(),
+        day_start=float(inputs.day_start[rep]),
+        day_end=float(inputs.day_end[rep]),
+        lunch=rep_lunch(inputs, rep),
+        working=cycle_days_mask(inputs.rep_days[rep], cycle),
+        week_days=cycle.days,
+        engine=engine,
+        budget=budget,
+        deadline=deadline,
+        seed=int(seed),
+        iterations=ENGINE_ITERATIONS,
+        initial_routes=initial_routes,
+    )
+    return task, matrix.km
+
+
+def _build_tasks(
+    inputs: PlanInputs,
+    cycle: Cycle,
+    assignment: Assignment,
+    travel: TravelModel,
+    engine: str,
+    seed: int,
+    seconds: float,
+    workers: int,
+    cache: dict[tuple[int, int, int], list[tuple[int, ...]]],
+) -> tuple[list[RepTask], dict[int, np.ndarray]]:
+    """First round: one task per rep with customers, sharing ``seconds`` by visits."""
+    by_rep: dict[int, list[int]] = {}
+    for i in np.flatnonzero((assignment.rep >= 0) & (inputs.visits > 0)):
+        by_rep.setdefault(int(assignment.rep[i]), []).append(int(i))
+    deadline = time.time() + seconds
+    total_visits = max(1, int(sum(inputs.visits[m].sum() for m in by_rep.values())))
+    tasks: list[RepTask] = []
+    km: dict[int, np.ndarray] = {}
+    for rep in sorted(by_rep):
+        members = np.asarray(by_rep[rep], dtype=np.int64)
+        share = float(inputs.visits[members].sum()) / total_visits
+        budget = seconds * min(workers, len(by_rep)) * share
+        task, km[rep] = _make_task(
+            inputs, cycle, assignment, travel, rep, members, (engine, seed, budget, deadline), cache
+        )
+        tasks.append(task)
+    return tasks, km
+
+
+def _top_up_tasks(
+    inputs: PlanInputs,
+    cycle: Cycle,
+    assignment: Assignment,
+    travel: TravelModel,
+    tasks: list[RepTask],
+    outcomes: list[RepOutcome],
+    settings: tuple[str, int, float, int],
+    cache: dict[tuple[int, int, int], list[tuple[int, ...]]],
+) -> tuple[list[RepTask], dict[int, np.ndarray], np.ndarray]:
+    """Second round: customers with no visit planned go to eligible reps with time left.
+
+    Returns the top-up tasks, their km matrices and the updated rep of every customer.
+    """
+    engine, seed, seconds, workers = settings
+    rep_of = assignment.rep.copy()
+    planned = np.zeros(inputs.n_customers, dtype=np.int64)
+    spare = np.zeros(inputs.n_reps)
+    for r in range(inputs.n_reps):
+        room = inputs.day_end[r] - inputs.day_start[r] - inputs.lunch_minutes[r]
+        spare[r] = room * sum(cycle_days_mask(inputs.rep_days[r], cycle))
+    for task, outcome in zip(tasks, outcomes, strict=True):
+        planned[task.customers] += outcome.planned
+        spare[task.rep] -= sum(d.back - d.departure for d in outcome.days)
+    waiting = [
+        int(i)
+        for i in np.flatnonzero((rep_of >= 0) & (planned == 0) & (inputs.visits > 0))
+        if len(assignment.eligible[i]) > 1
+    ]
+    waiting.sort(key=lambda i: (-inputs.priority[i], str(inputs.customer_ids[i])))
+    moved: dict[int, list[int]] = {}
+    for i in waiting:
+        for r in assignment.eligible[i]:
+            if r != rep_of[i] and spare[r] >= assignment.workload[i]:
+                spare[r] -= assignment.workload[i]
+                rep_of[i] = r
+                moved.setdefault(r, []).append(i)
+                break
+    if not moved:
+        return [], {}, rep_of
+    deadline = time.time() + seconds
+    previous = {t.rep: (t, o) for t, o in zip(tasks, outcomes, strict=True)}
+    total = sum(len(v) for v in moved.values())
+    new_tasks: list[RepTask] = []
+    km: dict[int, np.ndarray] = {}
+    for rep in sorted(moved):
+        old = previous.get(rep)
+        old_members = [] if old is None else [int(c) for c in old[0].customers if rep_of[c] == rep]
+        members = np.asarray(old_members + moved[rep], dtype=np.int64)
+        local = {int(c): j + 1 for j, c in enumerate(members)}
+        routes: list[list[int]] = [[] for _ in range(cycle.n_days)]
+        if old is not None:
+            for day in old[1].days:
+                routes[day.day] = [local[c] for c in day.customers]
+        budget = seconds * min(workers, len(moved)) * len(moved[rep]) / total
+        task, km[rep] = _make_task(
+            inputs,
+            cycle,
+            assignment,
+            travel,
+            rep,
+            members,
+            (engine, seed, budget, deadline),
+            cache,
+            routes,
+        )
+        new_tasks.append(task)
+    logger.info(
+        "routing: %d unplanned customers offered to %d reps with time left", total, len(moved)
+    )
+    return new_tasks, km, rep_of
+
+
+def _run(
+    tasks: list[RepTask],
+    executor: Executor | None,
+    progress: Callable[[int, int], Any] | None,
+) -> list[RepOutcome]:
+    total = len(tasks)
+    outcomes: dict[int, RepOutcome] = {}
+
+    def record(outcome: RepOutcome) -> None:
+        outcomes[outcome.rep] = outcome
+        done = len(outcomes)
+        logger.info(
+            "routing: rep %d of %d planned (%d days, %.1f s)",
+            done,
+            total,
+            len(outcome.days),
+            outcome.seconds,
+        )
+        if progress is not None:
+            progress(done, total)
+
+    if executor is None:
+        for task in tasks:
+            record(plan_rep(task))
+    else:
+        futures: list[Future[RepOutcome]] = [executor.submit(plan_rep, task) for task in tasks]
+        for future in futures:
+            record(future.result())
+    return [outcomes[t.rep] for t in tasks]

@@ -1,0 +1,327 @@
+"""Periodic vehicle routing over explicit day combinations (Cordeau et al. 1997).
+
+:func:`solve_pvrp` works in stages:
+
+1. **construct** -- greedy insertion in sweep order (customers with more visits
+   first, then by angle around the depot from a seeded start), each customer on the
+   allowed combination whose cheapest insertions cost least; this keeps each day's
+   routes in angular sectors;
+2. **combination search** -- every customer is taken out of its days and put back on
+   its cheapest combination, priced with insertion/removal estimates on the current
+   routes (numpy, no engine call);
+3. **routes**, two ways:
+
+   * *day by day* (engine ``"ortools"``, or ``whole_period=False``): each day is a
+     capacitated, duration-limited VRP with ``m`` vehicles for the engine; then, until
+     the time limit, ruin and recreate the combinations of a cluster of customers, run
+     the combination search, re-solve only the days whose customers changed and keep
+     the result when it is cheaper; the time left polishes every day of the best plan;
+   * *whole period* (engine ``"pyvrp"``): one PyVRP model of all days (see
+     :mod:`territory.routing._pvrp_joint`) in which PyVRP also chooses the day of each
+     one-visit customer, warm-started from the current plan and alternated with the
+     combination search for customers with several visits.
+
+Capacity and duration excesses are penalised heavily in the search; the engines only
+return plans that are feasible. The result is checked by :meth:`PeriodicSolution.check`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from territory.errors import ValidationError
+from territory.routing._engine import DayProblem, Engine, get_engine
+from territory.routing._pvrp_instance import (
+    PeriodicInstance,
+    combination_days,
+    days_combination,
+    read_cordeau,
+)
+from territory.routing._pvrp_joint import improve_jointly, joint_available
+from territory.routing._pvrp_search import DayPlan, feasible_combinations
+from territory.routing._pvrp_solution import (
+    PeriodicRoute,
+    PeriodicSolution,
+    check_routes,
+    route_cost,
+)
+
+__all__ = [
+    "PeriodicInstance",
+    "PeriodicRoute",
+    "PeriodicSolution",
+    "check_routes",
+    "combination_days",
+    "days_combination",
+    "read_cordeau",
+    "solve_pvrp",
+]
+
+logger = logging.getLogger("territory")
+
+#: Share of the time limit for the first engine run over all days.
+INITIAL_SHARE = 0.25
+#: Share of the time limit kept for the final polish of the best plan.
+POLISH_SHARE = 0.15
+#: Share of the time limit the first combination search may use.
+SEARCH_SHARE = 0.15
+#: Whole-period PyVRP runs per time limit when combinations must be searched too.
+JOINT_ROUNDS = 4
+#: Shortest engine call, seconds.
+MIN_SLICE = 0.1
+
+
+def _day_problem(plan: DayPlan, day: int, customers: list[int]) -> DayProblem:
+    inst = plan.instance
+    nodes = np.array([0, *customers], dtype=np.int64)
+    travel = plan.dist[np.ix_(nodes, nodes)]
+    service = inst.service[nodes].astype(float)
+    service[0] = 0.0
+    limit = float(inst.max_duration[day])
+    horizon = float(service.sum() + len(nodes) * travel.max() + 1.0)
+    horizon = min(horizon, limit) if np.isfinite(limit) else horizon
+    latest = np.full(len(nodes), horizon)
+    return DayProblem(
+        travel=travel,
+        service=service,
+        earliest=np.zeros(len(nodes)),
+        latest=latest,
+        cost=travel,
+        vehicles=inst.vehicles,
+        demand=inst.demand[nodes].astype(float),
+        capacity=float(inst.capacity[day]),
+        max_duration=limit if np.isfinite(limit) else None,
+    )
+
+
+def _resolve_day(
+    plan: DayPlan,
+    day: int,
+    engine: Engine,
+    seconds: float,
+    seed: int,
+    iterations: int | None = None,
+) -> bool:
+    """Re-solve ``day`` with the engine; keep its routes when cheaper. Returns whether kept."""
+    customers = sorted(plan.customers_on(day))
+    if not customers:
+        return False
+    solution = engine.solve(
+        _day_problem(plan, day, customers),
+        time_limit=max(seconds, MIN_SLICE),
+        seed=seed,
+        iterations=iterations,
+    )
+    if not solution.feasible or solution.dropped:
+        logger.debug("pvrp: engine found no feasible routes for day %d", day + 1)
+        return False
+    routes = [[customers[k - 1] for k in route] for route in solution.routes if route]
+    visited = sorted(c for route in routes for c in route)
+    if visited != customers or len(routes) > plan.instance.vehicles:
+        logger.warning("pvrp: engine %s returned an invalid day %d; ignored", engine.name, day + 1)
+        return False
+    before = plan.day_cost(day)
+    previous = plan.routes[day]
+    plan.set_day(day, routes)
+    if plan.day_cost(day) < before - 1e-9:
+        return True
+    plan.set_day(day, previous)
+    return False
+
+
+def _solution(plan: DayPlan, engine: str, seconds: float, seed: int) -> PeriodicSolution:
+    routes = tuple(
+        PeriodicRoute(day + 1, vehicle, tuple(route))
+        for day in range(plan.instance.days)
+        for vehicle, route in enumerate(plan.routes[day], start=1)
+    )
+    cost = sum(route_cost(plan.instance, r.customers) for r in routes)
+    return PeriodicSolution(plan.instance, routes, cost, engine, seconds, seed)
+
+
+def _joint_rounds(
+    plan: DayPlan,
+    rng: np.random.Generator,
+    deadline: float,
+    time_limit: float,
+    seed: int,
+    max_rounds: int | None,
+    iterations: int | None,
+) -> tuple[DayPlan, int]:
+    """Alternate whole-period PyVRP runs with the combination search; keep the best.
+
+    Each PyVRP run starts from the best plan so far (re-seeded); in between, the
+    combination search moves multi-visit customers to cheaper combinations.
+    """
+    best, best_cost = plan.copy(), plan.cost()
+    inst = plan.instance
+    # The PyVRP model chooses the day of one-visit customers itself; only a choice
+    # between combinations of several visits needs the combination search in between.
+    choices = any(
+        inst.frequency[c] > 1 and len(plan.options[c]) > 1 for c in range(1, inst.size + 1)
+    )
+    slice_seconds = max(0.5, time_limit / JOINT_ROUNDS) if choices else time_limit
+    rounds = 0
+    overhead = 0.0  # model building and PyVRP's set-up, measured on each run
+    while max_rounds is None or rounds < max_rounds:
+        left = deadline - time.perf_counter() - overhead
+        if left < MIN_SLICE:
+            break
+        rounds += 1
+        asked = min(slice_seconds, left)
+        began = time.perf_counter()
+        improve_jointly(plan, asked, seed + rounds, iterations)
+        overhead = max(overhead, time.perf_counter() - began - asked)
+        if plan.cost() < best_cost - 1e-9:
+            best, best_cost = plan.copy(), plan.cost()
+        else:
+            plan = best.copy()
+        left = deadline - time.perf_counter()
+        # No perturbation needed: the next PyVRP run (new seed) diversifies.
+        plan.local_search(rng, time.perf_counter() + min(left, 0.25 * slice_seconds))
+        if plan.cost() < best_cost - 1e-9:
+            best, best_cost = plan.copy(), plan.cost()
+        logger.debug("pvrp %s: round %d, best %.2f", plan.instance.name, rounds, best_cost)
+    return best, rounds
+
+
+def _day_rounds(
+    plan: DayPlan,
+    solver: Engine,
+    rng: np.random.Generator,
+    deadline: float,
+    time_limit: float,
+    seed: int,
+    max_rounds: int | None,
+    iterations: int | None,
+) -> tuple[DayPlan, int]:
+    """Solve every day with the engine, then ruin and recreate; keep the best."""
+    days = plan.instance.days
+    polish = POLISH_SHARE * time_limit
+    for day in range(days):
+        _resolve_day(plan, day, solver, INITIAL_SHARE * time_limit / days, seed, iterations)
+    plan.local_search(rng, deadline - polish)
+    best, best_cost = plan.copy(), plan.cost()
+    slice_seconds = min(2.0, max(MIN_SLICE, time_limit / (15.0 * days)))
+    ruin = max(3, min(30, plan.instance.size // 10))
+    rounds = 0
+    while max_rounds is None or rounds < max_rounds:
+        if deadline - time.perf_counter() < polish + slice_seconds:
+            break
+        rounds += 1
+        trial = best.copy()
+        before = [trial.customers_on(d) for d in range(days)]
+        trial.perturb(rng, int(rng.integers(2, ruin + 1)))
+        trial.local_search(rng, deadline - polish)
+        for day in range(days):
+            if trial.customers_on(day) != before[day]:
+                _resolve_day(trial, day, solver, slice_seconds, seed + rounds, iterations)
+            elif trial.day_cost(day) > best.day_cost(day):
+                trial.set_day(day, best.routes[day])
+        cost = trial.cost()
+        if cost < best_cost - 1e-9:
+            best, best_cost = trial, cost
+            logger.debug("pvrp %s: round %d improved to %.2f", plan.instance.name, rounds, cost)
+    remaining = deadline - time.perf_counter()
+    if remaining > MIN_SLICE * days:
+        for day in range(days):
+            _resolve_day(best, day, solver, remaining / days * 0.9, seed, iterations)
+    return best, rounds
+
+
+def solve_pvrp(
+    instance: PeriodicInstance,
+    *,
+    engine: str = "ortools",
+    time_limit: float = 10.0,
+    seed: int = 0,
+    max_rounds: int | None = None,
+    engine_iterations: int | None = None,
+    whole_period: bool | None = None,
+) -> PeriodicSolution:
+    """Solve a periodic VRP: a combination per customer and the routes of every day.
+
+    Parameters
+    ----------
+    instance
+        The problem, for example from :func:`read_cordeau`.
+    engine
+        Daily routing engine: ``"ortools"`` or ``"pyvrp"``.
+    time_limit
+        Total wall-clock seconds (the result comes back within about this time plus
+        one engine call's overhead).
+    seed
+        Seed of every random choice and of the engine calls.
+    max_rounds
+        Optional cap on the ruin-and-recreate rounds (``None``: until the time
+        limit).
+    engine_iterations
+        Optional work limit of every engine call (``None``: each call runs for its
+        share of the time). Together with ``max_rounds`` (and a time limit that is
+        not reached) the result does not depend on the machine's speed or load.
+
+    whole_period
+        Re-optimise the whole period in one PyVRP model (days of one-visit
+        customers chosen by PyVRP) instead of re-solving day by day with the engine.
+        ``None`` (default) does so when ``engine == "pyvrp"``. It needs PyVRP; the
+        day-by-day ``engine`` is then not called.
+
+    Returns
+    -------
+    PeriodicSolution
+        Its :meth:`~PeriodicSolution.check` lists any violation; it is empty unless
+        the search found no feasible plan in time (logged as a warning).
+
+    Raises
+    ------
+    ValidationError
+        For a non-positive time limit or an unknown engine.
+    ImportError
+        When the engine's package, or PyVRP for ``whole_period``, is not installed.
+    InfeasibleError
+        When a customer fits on none of its allowed days even alone on a route.
+    """
+    if not time_limit > 0:
+        raise ValidationError(f"solve_pvrp: time_limit must be positive, got {time_limit}")
+    start = time.perf_counter()
+    deadline = start + time_limit
+    solver = get_engine(engine)
+    rng = np.random.default_rng(seed)
+
+    plan = DayPlan(instance, feasible_combinations(instance))
+    plan.construct(rng)
+    plan.local_search(rng, start + SEARCH_SHARE * time_limit)
+    logger.info("pvrp %s: constructed, cost %.2f", instance.name, plan.cost())
+    if whole_period is None:
+        whole_period = engine == "pyvrp"
+    if whole_period and not joint_available():
+        raise ImportError("whole_period=True needs PyVRP: pip install 'territory[pyvrp]'")
+    if whole_period:
+        best, rounds = _joint_rounds(
+            plan, rng, deadline, time_limit, seed, max_rounds, engine_iterations
+        )
+    else:
+        best, rounds = _day_rounds(
+            plan, solver, rng, deadline, time_limit, seed, max_rounds, engine_iterations
+        )
+    result = _solution(best, engine, time.perf_counter() - start, seed)
+    violations = check_routes(instance, result.routes)
+    if violations:
+        logger.warning(
+            "pvrp %s: no feasible plan found in %.1f s (%d violations, first: %s)",
+            instance.name,
+            time.perf_counter() - start,
+            len(violations),
+            violations[0],
+        )
+    logger.info(
+        "pvrp %s: cost %.2f after %d rounds in %.1f s",
+        instance.name,
+        result.cost,
+        rounds,
+        result.seconds,
+    )
+    return result

@@ -1,0 +1,213 @@
+"""Whole-period re-optimisation with PyVRP (used by :func:`solve_pvrp` with ``"pyvrp"``).
+
+The day-by-day engine cannot move a customer to another day. This module builds one
+PyVRP model of the whole period: one vehicle type per day (``m`` vehicles, the day's
+capacity and duration limit) whose shift is a time slot of its own, so that a visit
+whose time window is the slot of day ``d`` can only be served by a vehicle of day
+``d``. Multi-visit customers keep their current combination (one required visit per
+day); a customer with one visit and several allowed days becomes a group of
+alternative visits, one per allowed day, of which exactly one is made -- so the solver
+chooses its day. The current plan is the initial solution; the result replaces it only
+when it is feasible and cheaper.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from territory.routing._engine import COST_SCALE, DEMAND_SCALE, TIME_SCALE
+from territory.routing._pvrp_search import DayPlan
+
+__all__ = ["candidate_visits", "improve_jointly", "joint_available", "replace_if_better"]
+
+logger = logging.getLogger("territory")
+
+
+def joint_available() -> bool:
+    """Whether PyVRP can be imported."""
+    try:
+        import pyvrp  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def candidate_visits(plan: DayPlan) -> tuple[list[tuple[int, int]], list[list[int]]]:
+    """The visits a whole-period model may make, and the groups of alternatives.
+
+    Returns
+    -------
+    visits
+        ``(customer, day)`` per candidate visit (0-based day): every day of the current
+        combination of a multi-visit customer, and every allowed day of a one-visit
+        customer with a choice.
+    groups
+        Per one-visit customer with a choice, the indices of its alternative visits
+        (exactly one of them is made).
+    """
+    visits: list[tuple[int, int]] = []
+    groups: list[list[int]] = []
+    for c in range(1, plan.instance.size + 1):
+        current = plan.chosen[c]
+        assert current is not None
+        options = plan.options[c]
+        if plan.instance.frequency[c] == 1 and len(options) > 1:
+            groups.append(list(range(len(visits), len(visits) + len(options))))
+            visits.extend((c, o[0]) for o in sorted(options))
+        else:
+            visits.extend((c, d) for d in current)
+    return visits, groups
+
+
+def replace_if_better(plan: DayPlan, routes: list[list[list[int]]]) -> bool:
+    """Put ``routes`` (customers per route per day) into ``plan`` if feasible and cheaper."""
+    days = plan.instance.days
+    visited: dict[int, list[int]] = {c: [] for c in range(1, plan.instance.size + 1)}
+    for d in range(days):
+        for route in routes[d]:
+            for c in route:
+                visited[c].append(d)
+    candidate = plan.copy()
+    for d in range(days):
+        candidate.set_day(d, routes[d])
+    for c, on in visited.items():
+        chosen = tuple(sorted(on))
+        if chosen not in plan.options[c]:
+            logger.warning("pvrp: whole-period run broke customer %d's combination; ignored", c)
+            return False
+        candidate.chosen[c] = chosen
+    if candidate.violation() > 0 or candidate.cost() >= plan.cost() - 1e-9:
+        return False
+    plan.routes, plan.chosen = candidate.routes, candidate.chosen
+    for d in range(days):
+        plan.set_day(d, plan.routes[d])
+    return True
+
+
+def _ceil(values: Any, scale: int) -> Any:
+    return np.ceil(np.asarray(values, dtype=float) * scale - 1e-9).astype(np.int64)
+
+
+def improve_jointly(
+    plan: DayPlan, seconds: float, seed: int, iterations: int | None = None
+) -> bool:
+    """Re-optimise routes and single-visit days of ``plan`` in one PyVRP run.
+
+    Parameters
+    ----------
+    plan
+        The current plan; changed in place when a cheaper feasible plan is found.
+    seconds
+        PyVRP run time.
+    seed
+        PyVRP seed.
+    iterations
+        Optional PyVRP iteration limit (reproducible runs); ``seconds`` stays a cap.
+
+    Returns
+    -------
+    bool
+        Whether the plan was replaced.
+    """
+    from pyvrp import (
+        Client,
+        ClientGroup,
+        Depot,
+        Location,
+        ProblemData,
+        Route,
+        Solution,
+        VehicleType,
+    )
+    from pyvrp import solve as pyvrp_solve
+    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+
+    inst, days = plan.instance, plan.instance.days
+    n = inst.size
+    travel = _ceil(plan.dist, TIME_SCALE)
+    service = _ceil(inst.service, TIME_SCALE)
+    demand = _ceil(inst.demand, DEMAND_SCALE)
+    bound = int(service.sum() + (n + 2) * travel.max() + 1)
+    day_ticks = [
+        min(bound, math.floor(inst.max_duration[d] * TIME_SCALE + 1e-9))
+        if np.isfinite(inst.max_duration[d])
+        else bound
+        for d in range(days)
+    ]
+    slot = max(day_ticks) + 1
+    locations = [Location(x=float(inst.x[i]), y=float(inst.y[i])) for i in range(n + 1)]
+    owner, alternatives = candidate_visits(plan)
+    visit = {key: k for k, key in enumerate(owner)}
+    grouped = {k: g for g, members in enumerate(alternatives) for k in members}
+    clients = [
+        Client(
+            location=c,
+            delivery=[int(demand[c])],
+            service_duration=int(service[c]),
+            tw_early=d * slot,
+            tw_late=d * slot + day_ticks[d],
+            required=k not in grouped,
+            group=grouped.get(k),
+        )
+        for k, (c, d) in enumerate(owner)
+    ]
+    groups = [ClientGroup(members, required=True) for members in alternatives]
+    vehicle_types = [
+        VehicleType(
+            num_available=inst.vehicles,
+            capacity=[math.floor(inst.capacity[d] * DEMAND_SCALE + 1e-9)],
+            tw_early=d * slot,
+            tw_late=d * slot + day_ticks[d],
+            shift_duration=day_ticks[d],
+            name=f"day{d + 1}",
+        )
+        for d in range(days)
+    ]
+    distance: Any = np.rint(plan.dist * COST_SCALE).astype(np.int64)
+    data = ProblemData(
+        locations=locations,
+        clients=clients,
+        depots=[Depot(location=0, tw_early=0, tw_late=days * slot)],
+        vehicle_types=vehicle_types,
+        distance_matrices=[distance],
+        duration_matrices=[travel],
+        groups=groups,
+    )
+    initial = Solution(
+        data,
+        [
+            Route(data, [visit[(c, d)] for c in route], d)
+            for d in range(days)
+            for route in plan.routes[d]
+        ],
+    )
+    with warnings.catch_warnings():
+        # PyVRP warns when its penalties saturate; the result is checked below anyway.
+        warnings.simplefilter("ignore", UserWarning)
+        stop: Any = MaxRuntime(max(seconds, 0.05))
+        if iterations is not None:
+            stop = MultipleCriteria([MaxIterations(iterations), stop])
+        result = pyvrp_solve(
+            data,
+            stop,
+            seed=seed,
+            collect_stats=False,
+            display=False,
+            initial_solution=initial,
+        )
+    best = result.best
+    if not best.is_feasible():
+        logger.debug("pvrp: joint PyVRP run found no feasible plan")
+        return False
+    new_routes: list[list[list[int]]] = [[] for _ in range(days)]
+    for route in best.routes():
+        d = int(route.vehicle_type())
+        customers = [owner[int(a.idx)][0] for a in route.schedule() if a.is_client()]
+        if customers:
+            new_routes[d].append(customers)
+    return replace_if_better(plan, new_routes)

@@ -1,0 +1,431 @@
+"""One rep's cycle: patterns -> day routes (insertion, engine) -> repair.
+
+:func:`plan_rep` is a top-level function of one plain-data :class:`RepTask`, so it can
+run in any ``concurrent.futures`` executor (threads, processes, Dask). Steps:
+
+1. choose a visit pattern per customer (:func:`~territory.routing._days.choose_patterns`);
+2. build each day by cheapest feasible insertion, highest priority first;
+3. repair every customer with a visit that did not fit: another valid pattern whose
+   days all take it, else push out lower-priority visits on its days, else keep the
+   visits that fit (the rest is reported missing with reason ``capacity``);
+4. re-solve each day with the routing engine (a :class:`DayProblem` of that rep-day
+   only) while the time budget lasts, keeping the engine's route when it is feasible
+   and shorter (days the budget does not reach get a 2-opt pass instead); then a last
+   repair pass uses the time the engine freed.
+
+The engine runs with a deterministic work limit, so a run finished within its budget
+is reproducible. When the budget runs out first, the remaining days keep their
+insertion routes (logged); which days those are depends on machine speed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from territory.routing._days import choose_patterns
+from territory.routing._engine import DayProblem, get_engine
+from territory.routing._patterns import irregularity
+from territory.routing._timing import DayShape, schedule_day
+
+__all__ = ["DayRoute", "RepOutcome", "RepTask", "plan_rep"]
+
+logger = logging.getLogger("territory")
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: Engine calls shorter than this are not worth making (seconds).
+MIN_ENGINE_SECONDS = 0.05
+#: Alternative patterns tried per customer in repair.
+REPAIR_PATTERNS = 16
+#: Visits one repair may push out of a day.
+MAX_EVICTIONS = 3
+
+
+@dataclass(frozen=True)
+class RepTask:
+    """Plain-data input of :func:`plan_rep` (picklable).
+
+    Local node ``j + 1`` is customer ``customers[j]``; node 0 is the rep's home.
+    ``patterns[j]`` lists the valid patterns of customer ``j`` (most regular first).
+    ``initial_routes`` (local nodes per cycle day) turns the task into a top-up: the
+    routes are kept and only customers still short of visits are inserted.
+    """
+
+    rep: int
+    customers: IntArray
+    visits: IntArray
+    service: FloatArray
+    opens: FloatArray
+    closes: FloatArray
+    weight: FloatArray
+    patterns: list[list[tuple[int, ...]]]
+    travel: FloatArray
+    xy: FloatArray
+    minutes_per_km: float
+    work: FloatArray
+    day_start: float
+    day_end: float
+    lunch: tuple[float, float, float] | None
+    working: list[bool]
+    week_days: int
+    engine: str
+    budget: float
+    deadline: float
+    seed: int
+    iterations: int
+    initial_routes: list[list[int]] | None = None
+
+
+@dataclass(frozen=True)
+class DayRoute:
+    """One planned rep-day: global customer indices in order and their times."""
+
+    day: int
+    customers: list[int]
+    starts: list[float]
+    departure: float
+    back: float
+    break_start: float | None
+
+
+@dataclass(frozen=True)
+class RepOutcome:
+    """Result of :func:`plan_rep`.
+
+    ``planned[j]`` is the number of visits of local customer ``j`` in the plan;
+    ``engine_days``/``skipped_days`` count the days the engine re-solved or had no time
+    for.
+    """
+
+    rep: int
+    days: list[DayRoute]
+    planned: IntArray
+    engine_days: int
+    skipped_days: int
+    seconds: float
+
+
+class _Days:
+    """Mutable routes of one rep (local nodes) with feasibility-checked edits."""
+
+    def __init__(self, task: RepTask) -> None:
+        self.task = task
+        n = len(task.customers)
+        self.shape = DayShape(
+            travel=task.travel,
+            service=np.r_[0.0, task.service],
+            earliest=np.r_[task.day_start, task.opens],
+            latest=np.r_[task.day_end, task.closes],
+            day_start=task.day_start,
+            day_end=task.day_end,
+            lunch=task.lunch,
+        )
+        self.routes: list[list[int]] = [[] for _ in task.working]
+        self.days_of: list[set[int]] = [set() for _ in range(n)]
+        self.room = task.day_end - task.day_start - (task.lunch[2] if task.lunch else 0.0)
+
+    def travel_of(self, route: list[int]) -> float:
+        nodes = np.array([0, *route, 0])
+        return float(self.task.travel[nodes[:-1], nodes[1:]].sum())
+
+    def insertion(self, day: int, node: int) -> tuple[int, float] | None:
+        """Cheapest feasible position for ``node`` on ``day``."""
+        if not self.task.working[day]:
+            return None
+        route = self.routes[day]
+        t = self.task.travel
+        prev = np.array([0, *route])
+        nxt = np.array([*route, 0])
+        delta = t[prev, node] + t[node, nxt] - t[prev, nxt]
+        base = self.travel_of(route) + float(self.shape.service[[*route, node]].sum())
+        if base + float(delta.min()) > self.room + 1e-6:
+            return None
+        for position in np.argsort(delta, kind="stable"):
+            if base + float(delta[position]) > self.room + 1e-6:
+                return None
+            candidate = [*route[:position], node, *route[position:]]
+            if schedule_day(self.shape, candidate) is not None:
+                return int(position), float(delta[position])
+        return None
+
+    def insert(self, day: int, node: int, position: int) -> None:
+        self.routes[day].insert(position, node)
+        self.days_of[node - 1].add(day)
+
+    def remove(self, day: int, node: int) -> None:
+        self.routes[day].remove(node)
+        self.days_of[node - 1].discard(day)
+
+
+def _fill_days(days: _Days, task: RepTask, chosen: list[int]) -> list[tuple[int, int]]:
+    """Insert every visit of the chosen patterns; return the (customer, day) left out."""
+    order = sorted(
+        range(len(task.customers)),
+        key=lambda j: (-task.weight[j], task.closes[j] - task.opens[j], j),
+    )
+    missing: list[tuple[int, int]] = []
+    for j in order:
+        for day in task.patterns[j][chosen[j]]:
+            found = days.insertion(day, j + 1)
+            if found is None:
+                missing.append((j, day))
+            else:
+                days.insert(day, j + 1, found[0])
+    return missing
+
+
+def _try_pattern(days: _Days, node: int, pattern: tuple[int, ...]) -> float | None:
+    """Cost of inserting ``node`` on every day of ``pattern`` (``None`` if a day is full)."""
+    total = 0.0
+    for day in pattern:
+        found = days.insertion(day, node)
+        if found is None:
+            return None
+        total += found[1]
+    return total
+
+
+def _evict_and_insert(days: _Days, task: RepTask, node: int, day: int) -> list[int] | None:
+    """Push lower-priority visits off ``day`` until ``node`` fits; undo on failure."""
+    weight = task.weight[node - 1]
+    evicted: list[tuple[int, int]] = []
+    for _ in range(MAX_EVICTIONS):
+        lower = [v for v in days.routes[day] if task.weight[v - 1] < weight]
+        if not lower:
+            break
+        victim = min(lower, key=lambda v: (task.weight[v - 1], -task.travel[0, v], v))
+        position = days.routes[day].index(victim)
+        days.remove(day, victim)
+        evicted.append((victim, position))
+        found = days.insertion(day, node)
+        if found is not None:
+            days.insert(day, node, found[0])
+            return [v for v, _ in evicted]
+    for victim, position in reversed(evicted):
+        days.insert(day, victim, position)
+    return None
+
+
+def _repair(days: _Days, task: RepTask, chosen: list[int], short: set[int]) -> None:
+    """Give customers in ``short`` (local indices) all their visits where possible."""
+    queue = sorted(short, key=lambda j: (-task.weight[j], j))
+    seen: set[int] = set()
+    while queue:
+        j = queue.pop(0)
+        if j in seen or len(days.days_of[j]) >= task.visits[j]:
+            continue
+        seen.add(j)
+        node = j + 1
+        kept = sorted(days.days_of[j])
+        for day in kept:
+            days.remove(day, node)
+        best: tuple[float, int] | None = None
+        for p, pattern in enumerate(task.patterns[j][:REPAIR_PATTERNS]):
+            cost = _try_pattern(days, node, pattern)
+            if cost is not None and (best is None or cost < best[0]):
+                best = (cost, p)
+        if best is not None:
+            chosen[j] = best[1]
+            for day in task.patterns[j][best[1]]:
+                found = days.insertion(day, node)
+                if found is None:  # pragma: no cover - checked just above
+                    continue
+                days.insert(day, node, found[0])
+            continue
+        # no free pattern: restore, then push out lower-priority visits on missing days
+        for day in kept:
+            found = days.insertion(day, node)
+            if found is not None:
+                days.insert(day, node, found[0])
+        if chosen[j] < 0:
+            continue
+        for day in task.patterns[j][chosen[j]]:
+            if day in days.days_of[j]:
+                continue
+            evicted = _evict_and_insert(days, task, node, day)
+            if evicted:
+                queue.extend(v - 1 for v in evicted)
+                queue.sort(key=lambda k: (-task.weight[k], k))
+                seen.difference_update(v - 1 for v in evicted)
+
+
+def _two_opt(days: _Days, day: int, passes: int = 3) -> None:
+    """Shorten a day by reversing segments (first improvement), keeping it feasible."""
+    route = days.routes[day]
+    t = days.task.travel
+    for _ in range(passes):
+        improved = False
+        nodes = [0, *route, 0]
+        for a in range(len(nodes) - 2):
+            for b in range(a + 2, len(nodes) - 1):
+                gain = (
+                    t[nodes[a], nodes[a + 1]]
+                    + t[nodes[b], nodes[b + 1]]
+                    - t[nodes[a], nodes[b]]
+                    - t[nodes[a + 1], nodes[b + 1]]
+                )
+                if gain <= 1e-6:
+                    continue
+                candidate = nodes[1 : a + 1] + nodes[a + 1 : b + 1][::-1] + nodes[b + 1 : -1]
+                if days.travel_of(candidate) < days.travel_of(route) - 1e-6 and (
+                    schedule_day(days.shape, candidate) is not None
+                ):
+                    route[:] = candidate
+                    nodes = [0, *route, 0]
+                    improved = True
+        if not improved:
+            break
+
+
+def _engine_pass(
+    days: _Days, task: RepTask, started: float, only: set[int] | None = None
+) -> tuple[int, int]:
+    """Re-solve each day (or the days in ``only``) with the engine while the budget lasts."""
+    engine = get_engine(task.engine)
+    todo = [
+        d for d, route in enumerate(days.routes) if len(route) >= 3 and (only is None or d in only)
+    ]
+    solved = skipped = 0
+    shape = days.shape
+    slowest = 0.0  # the engine may overrun its limit; never start a call we cannot afford
+    for k, day in enumerate(todo):
+        now = time.perf_counter()
+        left = min(task.budget - (now - started), task.deadline - time.time())
+        share = left / (len(todo) - k)
+        if share < MIN_ENGINE_SECONDS or left < slowest:
+            skipped += len(todo) - k
+            for rest in todo[k:]:
+                _two_opt(days, rest)
+            break
+        route = days.routes[day]
+        nodes = np.array([0, *route])
+        problem = DayProblem(
+            travel=task.travel[np.ix_(nodes, nodes)],
+            service=shape.service[nodes],
+            earliest=shape.earliest[nodes],
+            latest=shape.latest[nodes],
+            breaks=task.lunch,
+        )
+        began = time.perf_counter()
+        solution = engine.solve(
+            problem, time_limit=share, seed=task.seed + day, iterations=task.iterations
+        )
+        slowest = max(slowest, time.perf_counter() - began)
+        solved += 1
+        if not solution.feasible or len(solution.routes) != 1:
+            continue
+        candidate = [int(nodes[v]) for v in solution.routes[0]]
+        if sorted(candidate) != sorted(route):
+            continue
+        if days.travel_of(candidate) < days.travel_of(route) - 1e-6 and (
+            schedule_day(shape, candidate) is not None
+        ):
+            for node in route:
+                days.days_of[node - 1].discard(day)
+            days.routes[day] = []
+            for position, node in enumerate(candidate):
+                days.insert(day, node, position)
+    return solved, skipped
+
+
+def _top_up(days: _Days, task: RepTask, started: float) -> tuple[int, int]:
+    """Keep the initial routes, insert the customers still short of visits."""
+    assert task.initial_routes is not None
+    for day, route in enumerate(task.initial_routes):
+        for position, node in enumerate(route):
+            days.insert(day, node, position)
+    chosen = []
+    for j, pats in enumerate(task.patterns):
+        current = days.days_of[j]
+        chosen.append(next((p for p, pat in enumerate(pats) if current <= set(pat)), -1))
+    short = {j for j in range(len(task.customers)) if len(days.days_of[j]) < task.visits[j]}
+    _repair(days, task, chosen, short)
+    changed = {d for d, route in enumerate(days.routes) if route != task.initial_routes[d]}
+    return _engine_pass(days, task, started, changed)
+
+
+def plan_rep(task: RepTask) -> RepOutcome:
+    """Plan one rep's cycle.
+
+    Parameters
+    ----------
+    task
+        The rep's customers, their valid patterns, travel and limits.
+
+    Returns
+    -------
+    RepOutcome
+        Routes per working day and the number of planned visits per customer.
+    """
+    started = time.perf_counter()
+    n = len(task.customers)
+    n_days = len(task.working)
+    pattern_arrays = [np.asarray(p, dtype=np.int64).reshape(len(p), -1) for p in task.patterns]
+    memo: dict[int, FloatArray] = {}  # customers with the same rule share one list
+    irregular = []
+    for pats in task.patterns:
+        if id(pats) not in memo:
+            memo[id(pats)] = np.array(
+                [irregularity(p, n_days, task.week_days) for p in pats], dtype=float
+            )
+        irregular.append(memo[id(pats)])
+    room = task.day_end - task.day_start - (task.lunch[2] if task.lunch else 0.0)
+    home_legs = float(np.median(task.travel[0, 1:])) if n else 0.0
+    capacity = np.where(task.working, max(room - home_legs, room * 0.5), 0.0)
+    weekday = np.arange(n_days) % task.week_days
+    chosen = (
+        []
+        if task.initial_routes is not None
+        else choose_patterns(
+            task.xy,
+            pattern_arrays,
+            irregular,
+            task.service + task.work,
+            capacity,
+            weekday,
+            task.minutes_per_km,
+            task.seed,
+            task.travel[0, 1:] + task.travel[1:, 0],
+        )
+    )
+    days = _Days(task)
+    if task.initial_routes is None:
+        missing = _fill_days(days, task, chosen)
+        _repair(days, task, chosen, {j for j, _ in missing})
+        solved, skipped = _engine_pass(days, task, started)
+    else:
+        solved, skipped = _top_up(days, task, started)
+    short = {j for j in range(n) if len(days.days_of[j]) < task.visits[j]}
+    if short and task.initial_routes is None:
+        _repair(days, task, chosen, short)
+    if skipped:
+        logger.info(
+            "routing: rep %d: time budget used up, %d days keep their insertion routes",
+            task.rep,
+            skipped,
+        )
+    out: list[DayRoute] = []
+    for day, route in enumerate(days.routes):
+        if not route:
+            continue
+        schedule = schedule_day(days.shape, route)
+        if schedule is None:  # pragma: no cover - every edit is checked
+            raise AssertionError(f"rep {task.rep} day {day}: route became infeasible")
+        out.append(
+            DayRoute(
+                day=day,
+                customers=[int(task.customers[v - 1]) for v in route],
+                starts=list(schedule.starts),
+                departure=schedule.departure,
+                back=schedule.back,
+                break_start=schedule.break_start,
+            )
+        )
+    planned = np.array([len(d) for d in days.days_of], dtype=np.int64)
+    return RepOutcome(task.rep, out, planned, solved, skipped, time.perf_counter() - started)

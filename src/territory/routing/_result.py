@@ -1,0 +1,440 @@
+"""``RoutePlan``: the visits, the rep-days, what is missing, and how regular it is."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+import pandas as pd
+
+from territory.routing._cycle import Cycle
+from territory.routing._patterns import cyclic_gaps
+from territory.tables import WEEKDAY_NAMES, format_time
+from territory.travel import TravelModel
+
+if TYPE_CHECKING:
+    from territory.routing._assign import Assignment
+    from territory.routing._inputs import PlanInputs
+    from territory.routing._rep_plan import RepOutcome, RepTask
+
+__all__ = ["RoutePlan", "build_plan", "regularity_metrics"]
+
+VISIT_COLUMNS = (
+    "rep_id",
+    "week",
+    "day",
+    "weekday",
+    "seq",
+    "customer_id",
+    "arrival",
+    "departure",
+    "travel_minutes",
+    "travel_km",
+)
+DAY_COLUMNS = (
+    "rep_id",
+    "week",
+    "day",
+    "weekday",
+    "visits",
+    "start",
+    "end",
+    "work_minutes",
+    "travel_minutes",
+    "travel_km",
+    "service_minutes",
+    "lunch_start",
+)
+UNPLANNED_COLUMNS = (
+    "customer_id",
+    "rep_id",
+    "visits_required",
+    "visits_planned",
+    "visits_missing",
+    "reason",
+    "detail",
+)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else float(value)
+    return str(value)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {str(k): _json(v) for k, v in zip(frame.columns, row, strict=True)}
+        for row in frame.itertuples(index=False, name=None)
+    ]
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    """Each rep's repeating visit cycle.
+
+    Attributes
+    ----------
+    visits
+        One row per visit: ``rep_id, week, day, weekday, seq, customer_id, arrival,
+        departure, travel_minutes, travel_km``. ``week`` (1-based), ``day`` (cycle day,
+        1-based), ``seq`` (1-based); ``arrival`` is the start of service and
+        ``departure`` its end, in minutes after midnight; travel is the leg from the
+        previous stop (home for the first).
+    days
+        One row per rep-day with visits: ``rep_id, week, day, weekday, visits, start,
+        end, work_minutes, travel_minutes, travel_km, service_minutes, lunch_start``
+        (``start``/``end`` leaving and reaching home; travel includes the way home).
+    unplanned
+        ``customer_id, rep_id, visits_required, visits_planned, visits_missing,
+        reason, detail`` for each customer with missing visits.
+    regularity
+        See :func:`regularity_metrics`.
+    cycle
+        The cycle planned.
+    stats
+        Engine, seed, time limit, seconds used, days re-solved by the engine.
+    """
+
+    visits: pd.DataFrame
+    days: pd.DataFrame
+    unplanned: pd.DataFrame
+    regularity: dict[str, float]
+    cycle: Cycle
+    stats: dict[str, Any]
+    customers: pd.DataFrame = field(repr=False)
+    reps: pd.DataFrame = field(repr=False)
+    travel: TravelModel = field(repr=False, compare=False)
+
+    @property
+    def visits_required(self) -> int:
+        """Visits the customers require in the cycle."""
+        return int(self.customers["visits_per_cycle"].sum())
+
+    def summary(self) -> str:
+        """A few lines: visits planned, travel, unplanned by reason, regularity."""
+        required = self.visits_required
+        planned = len(self.visits)
+        travel = float(self.days["travel_minutes"].sum()) if len(self.days) else 0.0
+        km = float(self.days["travel_km"].sum()) if len(self.days) else 0.0
+        lines = [
+            f"route plan: {planned} of {required} visits planned "
+            f"({100.0 * planned / max(required, 1):.1f} %) on {len(self.days)} rep-days, "
+            f"{self.cycle.weeks} weeks x {self.cycle.days} days",
+            f"  travel {travel / 60:.1f} h, {km:.0f} km "
+            f"({travel / max(planned, 1):.1f} min per visit)",
+        ]
+        if len(self.days):
+            lines.append(
+                f"  visits per rep-day: mean {self.days['visits'].mean():.1f}, "
+                f"max {int(self.days['visits'].max())}; work minutes per day: mean "
+                f"{self.days['work_minutes'].mean():.0f}, max {self.days['work_minutes'].max():.0f}"
+            )
+        if len(self.unplanned):
+            counts = self.unplanned.groupby("reason")["visits_missing"].sum()
+            lines.append(
+                "  unplanned visits: "
+                + ", ".join(f"{reason} {int(n)}" for reason, n in counts.items())
+            )
+        else:
+            lines.append("  every required visit is planned")
+        r = self.regularity
+        lines.append(
+            f"  regularity: {100 * r['constant_weekday_share']:.0f} % of multi-visit customers "
+            f"on constant weekdays, {100 * r['even_spacing_share']:.0f} % evenly spaced, "
+            f"routes repeat {100 * r['route_repeat_share']:.0f} % week to week"
+        )
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The visits with ``arrival_time``/``departure_time`` as ``"HH:MM"``."""
+        frame = self.visits.copy()
+        frame["arrival_time"] = [format_time(v) for v in frame["arrival"]]
+        frame["departure_time"] = [format_time(v) for v in frame["departure"]]
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dictionary of the whole plan."""
+        return {
+            "cycle": {"weeks": self.cycle.weeks, "days": self.cycle.days},
+            "visits_required": self.visits_required,
+            "visits_planned": len(self.visits),
+            "visits": _records(self.visits),
+            "days": _records(self.days),
+            "unplanned": _records(self.unplanned),
+            "regularity": _json(dict(self.regularity)),
+            "stats": _json(dict(self.stats)),
+        }
+
+    def to_geodataframe(self) -> Any:
+        """One LineString per rep-day (home -> stops -> home), EPSG:4326."""
+        import geopandas as gpd
+        from shapely.geometry import LineString
+
+        c = self.customers
+        where = dict(zip(c["customer_id"], zip(c["lon"], c["lat"], strict=True), strict=True))
+        r = self.reps
+        homes = dict(zip(r["rep_id"], zip(r["home_lon"], r["home_lat"], strict=True), strict=True))
+        lines = []
+        for key, group in self.visits.groupby(["rep_id", "day"], sort=True):
+            rep_id, day = cast(tuple[str, int], key)
+            home = homes[rep_id]
+            stops = [where[c] for c in group.sort_values("seq")["customer_id"]]
+            lines.append(
+                {"rep_id": rep_id, "day": int(day), "geometry": LineString([home, *stops, home])}
+            )
+        frame = pd.DataFrame(lines, columns=["rep_id", "day", "geometry"])
+        merged = frame.merge(self.days.drop(columns=[], errors="ignore"), on=["rep_id", "day"])
+        return gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326")
+
+    def plot(self, rep_id: str | None = None, *, week: int | None = 1, ax: Any = None) -> Any:
+        """Draw the routes (one colour per weekday) of one rep or of all reps.
+
+        Parameters
+        ----------
+        rep_id
+            Rep to draw; all reps when ``None``.
+        week
+            Week to draw (1-based); all weeks when ``None``.
+        ax
+            Matplotlib axes to draw on; a new figure when ``None``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        routes = self.to_geodataframe()
+        if rep_id is not None:
+            routes = routes[routes["rep_id"] == rep_id]
+        if week is not None:
+            routes = routes[routes["week"] == week]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 8))
+        colours = plt.get_cmap("tab10")
+        for wd, group in routes.groupby("weekday", sort=False):
+            colour = colours(WEEKDAY_NAMES.index(str(wd)) % 10)
+            for line in group.geometry:
+                xs, ys = line.xy
+                ax.plot(xs, ys, "-o", color=colour, markersize=3, linewidth=1, label=str(wd))
+        homes = self.reps if rep_id is None else self.reps[self.reps["rep_id"] == rep_id]
+        ax.plot(homes["home_lon"], homes["home_lat"], "k*", markersize=12, label="home")
+        handles, labels = ax.get_legend_handles_labels()
+        unique = dict(zip(labels, handles, strict=True))
+        if unique:
+            ax.legend(unique.values(), unique.keys(), title="weekday")
+        ax.set_title(f"routes of {rep_id or 'all reps'}" + (f", week {week}" if week else ""))
+        ax.set_xlabel("lon")
+        ax.set_ylabel("lat")
+        return ax
+
+    def violations(self) -> list[str]:
+        """Every broken rule, re-checked from the tables and the travel model.
+
+        See :func:`territory.routing._violations.find_violations`.
+        """
+        from territory.routing._violations import find_violations
+
+        return find_violations(self)
+
+    def is_feasible(self) -> bool:
+        """Whether :meth:`violations` finds nothing."""
+        return not self.violations()
+
+
+def regularity_metrics(visits: pd.DataFrame, cycle: Cycle) -> dict[str, float]:
+    """How regular a plan is.
+
+    ``constant_weekday_share``: multi-visit customers on the fewest weekdays possible
+    (one weekday for a weekly customer); ``even_spacing_share``: multi-visit customers
+    whose cyclic gaps differ by at most one day; ``route_repeat_share``: mean overlap
+    (Jaccard) of a rep's customers on the same weekday in consecutive weeks;
+    ``multi_visit_customers``: how many customers have two or more visits.
+    """
+    constant = even = multi = 0
+    for _, group in visits.groupby("customer_id", sort=False):
+        days = sorted(int(d) - 1 for d in group["day"])
+        if len(days) < 2:
+            continue
+        multi += 1
+        weekdays = {d % cycle.days for d in days}
+        if len(weekdays) <= max(1, math.ceil(len(days) / cycle.weeks)):
+            constant += 1
+        gaps = cyclic_gaps(days, cycle.n_days)
+        if max(gaps) - min(gaps) <= 1:
+            even += 1
+    overlaps: list[float] = []
+    if cycle.weeks > 1 and len(visits):
+        sets = visits.groupby(["rep_id", "weekday", "week"])["customer_id"].agg(frozenset)
+        for key, members in sets.items():
+            rep, wd, week = cast(tuple[str, str, int], key)
+            later = (rep, wd, week + 1)
+            if later in sets.index:
+                other = sets[later]
+                overlaps.append(len(members & other) / max(1, len(members | other)))
+    return {
+        "multi_visit_customers": float(multi),
+        "constant_weekday_share": constant / multi if multi else 1.0,
+        "even_spacing_share": even / multi if multi else 1.0,
+        "route_repeat_share": float(np.mean(overlaps)) if overlaps else 1.0,
+    }
+
+
+def build_plan(
+    inputs: PlanInputs,
+    cycle: Cycle,
+    assignment: Assignment,
+    tasks: list[RepTask],
+    outcomes: list[RepOutcome],
+    km: dict[int, np.ndarray],
+    travel: TravelModel,
+    *,
+    stats: dict[str, Any],
+) -> RoutePlan:
+    """Assemble the :class:`RoutePlan` from the reps' outcomes."""
+    visit_rows: list[tuple[Any, ...]] = []
+    day_rows: list[tuple[Any, ...]] = []
+    planned = np.zeros(inputs.n_customers, dtype=np.int64)
+    for task, outcome in zip(tasks, outcomes, strict=True):
+        rep_id = str(inputs.rep_ids[task.rep])
+        local = {int(c): j + 1 for j, c in enumerate(task.customers)}
+        minutes, kms = task.travel, km[task.rep]
+        planned[task.customers] += outcome.planned
+        for route in outcome.days:
+            week, weekday = cycle.week(route.day) + 1, cycle.weekday_name(route.day)
+            here = 0
+            total_min = total_km = service = 0.0
+            for seq, (c, start) in enumerate(zip(route.customers, route.starts, strict=True)):
+                node = local[c]
+                leg_min, leg_km = float(minutes[here, node]), float(kms[here, node])
+                total_min += leg_min
+                total_km += leg_km
+                service += float(inputs.service[c])
+                visit_rows.append(
+                    (
+                        rep_id,
+                        week,
+                        route.day + 1,
+                        weekday,
+                        seq + 1,
+                        str(inputs.customer_ids[c]),
+                        start,
+                        start + float(inputs.service[c]),
+                        leg_min,
+                        leg_km,
+                    )
+                )
+                here = node
+            total_min += float(minutes[here, 0])
+            total_km += float(kms[here, 0])
+            day_rows.append(
+                (
+                    rep_id,
+                    week,
+                    route.day + 1,
+                    weekday,
+                    len(route.customers),
+                    route.departure,
+                    route.back,
+                    route.back - route.departure,
+                    total_min,
+                    total_km,
+                    service,
+                    math.nan if route.break_start is None else route.break_start,
+                )
+            )
+    visits = pd.DataFrame(visit_rows, columns=list(VISIT_COLUMNS))
+    days = pd.DataFrame(day_rows, columns=list(DAY_COLUMNS))
+    unplanned = _unplanned_table(inputs, cycle, assignment, planned, tasks)
+    return RoutePlan(
+        visits=visits,
+        days=days,
+        unplanned=unplanned,
+        regularity=regularity_metrics(visits, cycle),
+        cycle=cycle,
+        stats=stats,
+        customers=pd.DataFrame(
+            {
+                "customer_id": inputs.customer_ids.astype(str),
+                "lon": inputs.lon,
+                "lat": inputs.lat,
+                "visits_per_cycle": inputs.visits,
+                "service_minutes": inputs.service,
+                "opens": inputs.opens,
+                "closes": inputs.closes,
+                "allowed_days": [tuple(np.flatnonzero(m).tolist()) for m in inputs.allowed],
+                "min_gap_days": inputs.min_gap,
+                "rep_id": [None if r < 0 else str(inputs.rep_ids[r]) for r in inputs.rep],
+            }
+        ),
+        reps=pd.DataFrame(
+            {
+                "rep_id": inputs.rep_ids.astype(str),
+                "home_lon": inputs.home_lon,
+                "home_lat": inputs.home_lat,
+                "day_start": inputs.day_start,
+                "day_end": inputs.day_end,
+                "weekdays": [tuple(np.flatnonzero(m).tolist()) for m in inputs.rep_days],
+                "lunch_start": inputs.lunch_start,
+                "lunch_minutes": inputs.lunch_minutes,
+            }
+        ),
+        travel=travel,
+    )
+
+
+def _unplanned_table(
+    inputs: PlanInputs,
+    cycle: Cycle,
+    assignment: Assignment,
+    planned: np.ndarray,
+    tasks: list[RepTask],
+) -> pd.DataFrame:
+    load: dict[int, tuple[float, float]] = {}
+    for task in tasks:
+        work = float((task.visits * (task.service + task.work)).sum())
+        room = task.day_end - task.day_start - (task.lunch[2] if task.lunch else 0.0)
+        load[task.rep] = (work, room * sum(task.working))
+    rows = []
+    for i in np.flatnonzero(planned < inputs.visits):
+        rep = int(assignment.rep[i])
+        shown = rep if rep >= 0 else int(inputs.rep[i])
+        required, done = int(inputs.visits[i]), int(planned[i])
+        if rep < 0:
+            reason, detail = assignment.reason[i], assignment.detail[i]
+        else:
+            work, room = load[rep]
+            reason = "capacity"
+            detail = (
+                f"{done} of {required} visits fit; rep {inputs.rep_ids[rep]} has "
+                f"{room:.0f} working minutes in the {cycle.n_days}-day cycle for an estimated "
+                f"{work:.0f} minutes of visits and travel, and the days with a valid "
+                f"pattern for this customer are full with visits of equal or higher priority"
+            )
+        rows.append(
+            (
+                str(inputs.customer_ids[i]),
+                None if shown < 0 else str(inputs.rep_ids[shown]),
+                required,
+                done,
+                required - done,
+                reason,
+                detail,
+            )
+        )
+    return pd.DataFrame(rows, columns=list(UNPLANNED_COLUMNS)).astype(
+        {"visits_required": "int64", "visits_planned": "int64", "visits_missing": "int64"}
+    )

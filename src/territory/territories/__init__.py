@@ -1,0 +1,20 @@
+"""Balanced, compact, contiguous sales territories for company and dealer reps.
+
+:func:`design_territories` assigns every customer to exactly one rep so that each
+territory carries its (capacity-weighted) share of several measures within a tolerance
+-- workload, potential, customer count or any numeric column -- while staying compact
+and contiguous on a neighbourhood graph (Delaunay of the points, or polygon adjacency
+when the units are areas). Dealer-supplied stores go only to their dealer's reps,
+everything else to company reps; locks, pairs that must be kept apart and realignment
+budgets are respected. The result is a :class:`TerritoryPlan`.
+
+Method: balanced seeds (weighted k-means++), region growing from the seeds, then
+local search by boundary moves that keep territories contiguous, with random kicks
+while a tolerance is missed; several seeded starts, the best plan is kept.
+"""
+
+from territory.territories._design import design_territories
+from territory.territories._graph import NeighbourGraph, neighbourhood_graph
+from territory.territories._result import TerritoryPlan
+
+__all__ = ["NeighbourGraph", "TerritoryPlan", "design_territories", "neighbourhood_graph"]

@@ -1,0 +1,295 @@
+"""Solve one independent subproblem (the company part, or one dealer's area).
+
+A :class:`Subproblem` holds plain numpy arrays only, so it can be sent to another
+process by a :class:`concurrent.futures.Executor`. :func:`solve_subproblem` builds
+seeded starting territories, improves them by local search and, while the balance
+tolerances are not met, tries again from new seeds (``starts`` times at most),
+keeping the best plan found.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from territory.territories._construct import grow_regions, match_centres, weighted_kmeans
+from territory.territories._improve import (
+    VIOLATION_WEIGHT,
+    SearchSetup,
+    improve,
+    objective_parts,
+    perturb,
+    swap_pass,
+)
+
+__all__ = ["REASON_COMPACTNESS", "REASON_NONE", "SubSolution", "Subproblem", "solve_subproblem"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: Violation weights of the successive local search stages (strategic oscillation).
+STAGE_WEIGHTS = (30.0, 300.0, 3000.0, VIOLATION_WEIGHT)
+
+#: Reason codes besides measure indices (>= 0).
+REASON_COMPACTNESS = -1
+REASON_NONE = -9
+
+
+@dataclass(frozen=True)
+class Subproblem:
+    """One territory design problem on local indices.
+
+    Attributes
+    ----------
+    name
+        Label used in messages (``"company"`` or the dealer id).
+    xy, indptr, indices, weights, targets, tolerance, locked, conflicts
+        See :class:`~territory.territories._improve.SearchSetup`.
+    anchors
+        A location per territory (rep home) used to give reps the territories near
+        them, shape ``(p, 2)``.
+    use_homes
+        Measure dispersion to the anchors (fixed homes) instead of to centroids.
+    current
+        Current territory per node (-1 for none) when realigning, else None.
+    max_moves, max_moved
+        Realignment budget (see :class:`SearchSetup`).
+    seed
+        Random seed.
+    starts
+        Constructions always tried (the most compact balanced plan is kept).
+    max_starts
+        Most constructions tried while the tolerances are not met.
+    kicks
+        Perturbations per construction while the tolerances are not met (iterated
+        local search).
+    time_limit
+        Seconds after which no new start or pass begins (None: no limit).
+    """
+
+    name: str
+    xy: FloatArray
+    indptr: IntArray
+    indices: IntArray
+    weights: FloatArray
+    targets: FloatArray
+    tolerance: FloatArray
+    locked: IntArray
+    conflicts: tuple[tuple[int, ...], ...]
+    anchors: FloatArray
+    use_homes: bool
+    current: IntArray | None
+    max_moves: int | None
+    max_moved: FloatArray | None
+    seed: int
+    starts: int
+    max_starts: int
+    kicks: int
+    time_limit: float | None
+
+
+@dataclass(frozen=True)
+class SubSolution:
+    """The territory of every node of a subproblem and how it was found.
+
+    Attributes
+    ----------
+    labels
+        Territory per node.
+    reasons
+        Reason code of each node's last move (measure index, or a negative code).
+    violation
+        Total relative balance violation (0 when every tolerance is met).
+    dispersion
+        Sum of km from each node to its territory's centre.
+    starts
+        Constructions tried.
+    seconds
+        Wall-clock time.
+    """
+
+    labels: IntArray
+    reasons: tuple[int, ...]
+    violation: float
+    dispersion: float
+    starts: int
+    seconds: float
+
+
+def _neighbour_lists(indptr: IntArray, indices: IntArray) -> list[list[int]]:
+    ind = indices.tolist()
+    ptr = indptr.tolist()
+    return [ind[ptr[i] : ptr[i + 1]] for i in range(len(ptr) - 1)]
+
+
+def _start_centres(problem: Subproblem, rng: np.random.Generator) -> FloatArray:
+    """Where territories grow from: homes, or balanced k-means centres near the reps."""
+    p = len(problem.targets)
+    if problem.use_homes:
+        return problem.anchors
+    share = (problem.weights / problem.weights.sum(axis=0).clip(min=1e-12)).mean(axis=1)
+    k = min(p, len(problem.xy))
+    centres = weighted_kmeans(problem.xy, share, k, rng)
+    if k < p:
+        centres = np.vstack([centres, problem.anchors[k:]])
+    anchors = problem.anchors.copy()
+    for t in range(p):  # a territory with locked customers starts among them
+        mine = problem.locked == t
+        if mine.any():
+            anchors[t] = problem.xy[mine].mean(axis=0)
+    return centres[match_centres(centres, anchors)]
+
+
+def solve_subproblem(problem: Subproblem) -> SubSolution:
+    """Design the territories of one subproblem.
+
+    Parameters
+    ----------
+    problem
+        The subproblem.
+
+    Returns
+    -------
+    SubSolution
+        The best assignment found (lowest violation, then lowest dispersion).
+    """
+    started = time.perf_counter()
+    deadline = None if problem.time_limit is None else started + problem.time_limit
+    n = len(problem.xy)
+    if n == 0:
+        return SubSolution(np.empty(0, np.int64), (), 0.0, 0.0, 0, 0.0)
+    neighbours = _neighbour_lists(problem.indptr, problem.indices)
+    setup = SearchSetup(
+        neighbours=neighbours,
+        indptr=problem.indptr,
+        indices=problem.indices,
+        xy=problem.xy,
+        weights=problem.weights,
+        targets=problem.targets,
+        tolerance=problem.tolerance,
+        locked=problem.locked,
+        conflicts=problem.conflicts,
+        fixed_centres=problem.anchors if problem.use_homes else None,
+        current=problem.current,
+        max_moves=problem.max_moves,
+        max_moved=problem.max_moved,
+    )
+    rng = np.random.default_rng(problem.seed)
+    best: SubSolution | None = None
+    tries = 0
+    limit = max(problem.starts, problem.max_starts, 1)
+    for tries in range(1, limit + 1):
+        labels0 = np.where(problem.locked >= 0, problem.locked, -1).astype(np.int64)
+        if problem.current is not None:
+            keep = (problem.current >= 0) & (labels0 < 0)
+            labels0[keep] = problem.current[keep]
+            centres = _assigned_centres(problem, labels0)
+        else:
+            centres = _start_centres(problem, rng)
+        labels = grow_regions(
+            neighbours,
+            problem.xy,
+            problem.weights,
+            problem.targets,
+            centres,
+            labels0,
+            problem.conflicts,
+        )
+        candidate = _search(setup, labels, problem, rng, deadline, tries, started)
+        if best is None or _key(candidate) < _key(best):
+            best = candidate
+        if problem.current is not None:
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        if tries >= problem.starts and best.violation <= 1e-12:
+            break
+    assert best is not None
+    return SubSolution(
+        best.labels,
+        best.reasons,
+        best.violation,
+        best.dispersion,
+        tries,
+        time.perf_counter() - started,
+    )
+
+
+def _assigned_centres(problem: Subproblem, labels: IntArray) -> FloatArray:
+    """Centroids of the nodes already assigned (the anchor for an empty territory)."""
+    if problem.use_homes:
+        return problem.anchors
+    p = len(problem.targets)
+    inside = labels >= 0
+    count = np.bincount(labels[inside], minlength=p).astype(float)
+    centres = problem.anchors.copy()
+    for d in (0, 1):
+        sums = np.bincount(labels[inside], weights=problem.xy[inside, d], minlength=p)
+        centres[count > 0, d] = sums[count > 0] / count[count > 0]
+    return centres
+
+
+def _key(solution: SubSolution) -> tuple[float, float]:
+    return (round(solution.violation, 9), solution.dispersion)
+
+
+def _descend(
+    setup: SearchSetup,
+    labels: IntArray,
+    reasons: list[int],
+    weights: tuple[float, ...],
+    rounds: int,
+    deadline: float | None,
+) -> tuple[IntArray, list[int], float, float]:
+    """Boundary moves at rising violation weights, then swaps while a tolerance is missed."""
+    for weight in weights:
+        labels, reasons, _ = improve(
+            setup, labels, reasons=reasons, deadline=deadline, weight=weight
+        )
+    violation, dispersion = objective_parts(setup, labels)
+    for _ in range(rounds):  # swaps keep counts while shifting the other measures
+        if violation <= 1e-12 or (deadline is not None and time.perf_counter() > deadline):
+            break
+        labels, reasons, swaps = swap_pass(setup, labels, reasons)
+        if swaps == 0:
+            break
+        labels, reasons, _ = improve(setup, labels, reasons=reasons, deadline=deadline)
+        violation, dispersion = objective_parts(setup, labels)
+    return labels, reasons, violation, dispersion
+
+
+def _search(
+    setup: SearchSetup,
+    labels: IntArray,
+    problem: Subproblem,
+    rng: np.random.Generator,
+    deadline: float | None,
+    tries: int,
+    started: float,
+) -> SubSolution:
+    """Local search, then perturbation and search again while a tolerance is missed."""
+    labels, reasons, violation, dispersion = _descend(
+        setup, labels, [REASON_NONE] * len(labels), STAGE_WEIGHTS, problem.kicks, deadline
+    )
+    best = SubSolution(labels, tuple(reasons), violation, dispersion, tries, 0.0)
+    for _ in range(problem.kicks):
+        if best.violation <= 1e-12 or (deadline is not None and time.perf_counter() > deadline):
+            break
+        kicked = perturb(setup, best.labels, list(best.reasons), rng)
+        labels, reasons, violation, dispersion = _descend(
+            setup, kicked, list(best.reasons), STAGE_WEIGHTS[-1:], problem.kicks, deadline
+        )
+        candidate = SubSolution(labels, tuple(reasons), violation, dispersion, tries, 0.0)
+        if _key(candidate) < _key(best):
+            best = candidate
+    return SubSolution(
+        best.labels,
+        best.reasons,
+        best.violation,
+        best.dispersion,
+        tries,
+        time.perf_counter() - started,
+    )
