@@ -122,3 +122,76 @@ def test_allocate_command(tmp_path: Path, capsys) -> None:  # type: ignore[no-un
     assert year["value"].sum() == 1_000_000
     assert main([*base, "--target", "10", "--growth=-0.1,0.3"]) == 2
     assert "sum of minima" in capsys.readouterr().err
+
+
+def _planning_inputs(tmp_path: Path) -> tuple[Path, Path]:
+    from territory.datasets import sample_region
+    from territory.grading import demo_grades
+
+    region = sample_region(120, seed=0)
+    _, requirements = demo_grades(region)
+    customers = region.customers.merge(requirements, on="customer_id")
+    customers["workload"] = customers["visits_per_cycle"] * customers["service_minutes"]
+    customers.to_csv(tmp_path / "customers.csv", index=False)
+    region.reps.to_csv(tmp_path / "reps.csv", index=False)
+    return tmp_path / "customers.csv", tmp_path / "reps.csv"
+
+
+def test_territories_command(tmp_path: Path) -> None:
+    """`territory territories` assigns every customer once and writes GeoJSON areas."""
+    customers, reps = _planning_inputs(tmp_path)
+    status = main(
+        [
+            "territories",
+            "--customers",
+            str(customers),
+            "--reps",
+            str(reps),
+            "--balance",
+            "workload=0.1,count=0.2",
+            "--out",
+            str(tmp_path / "t"),
+            "--format",
+            "geojson",
+        ]
+    )
+    assert status == 0
+    assignment = pd.read_csv(tmp_path / "t" / "assignment.csv")
+    assert sorted(assignment["customer_id"]) == sorted(pd.read_csv(customers)["customer_id"])
+    assert (tmp_path / "t" / "territories.geojson").exists()
+
+
+def test_plan_command(tmp_path: Path) -> None:
+    """`territory plan` writes visits, days and unplanned; every visit accounted for."""
+    customers, reps = _planning_inputs(tmp_path)
+    status = main(
+        [
+            "plan",
+            "--customers",
+            str(customers),
+            "--reps",
+            str(reps),
+            "--time-limit",
+            "5",
+            "--quiet",
+            "--out",
+            str(tmp_path / "p"),
+        ]
+    )
+    assert status == 0
+    visits = pd.read_csv(tmp_path / "p" / "visits.csv")
+    unplanned = pd.read_csv(tmp_path / "p" / "unplanned.csv")
+    required = int(pd.read_csv(customers)["visits_per_cycle"].sum())
+    missing = int(unplanned["visits_missing"].sum()) if len(unplanned) else 0
+    assert len(visits) + missing == required
+
+
+def test_plan_command_bad_reps_exit_2(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A reps table without home location exits 2 naming the column."""
+    customers, reps = _planning_inputs(tmp_path)
+    pd.read_csv(reps).drop(columns=["home_lat"]).to_csv(reps, index=False)
+    status = main(
+        ["plan", "--customers", str(customers), "--reps", str(reps), "--out", str(tmp_path / "p")]
+    )
+    assert status == 2
+    assert "reps: column 'home_lat' is missing" in capsys.readouterr().err

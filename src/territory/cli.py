@@ -104,6 +104,85 @@ def _allocate(args: argparse.Namespace) -> int:
     return 0
 
 
+class _ProgressBar:
+    """A one-line progress bar on stderr, for ``progress(done, total)`` callbacks."""
+
+    def __init__(self, label: str, *, enabled: bool) -> None:
+        self.label = label
+        self.enabled = enabled
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        width = 30
+        filled = round(width * done / total)
+        bar = "#" * filled + "-" * (width - filled)
+        end = "\n" if done >= total else ""
+        print(f"\r{self.label} [{bar}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from territory.io import read_table
+    from territory.routing import Cycle, plan_routes
+
+    customers = read_table(args.customers)
+    reps = read_table(args.reps)
+    plan = plan_routes(
+        customers,
+        reps,
+        cycle=Cycle(weeks=args.weeks, days=args.days),
+        engine=args.engine,
+        time_limit=args.time_limit,
+        seed=args.seed,
+        progress=_ProgressBar("planning reps", enabled=not args.quiet and sys.stderr.isatty()),
+    )
+    print(plan.summary())
+    _write_outputs(
+        args.out,
+        {"visits": plan.to_frame(), "days": plan.days, "unplanned": plan.unplanned},
+        "csv" if args.format == "geojson" else args.format,
+    )
+    if args.format != "csv":
+        from pathlib import Path
+
+        path = Path(args.out) / f"routes.{args.format}"
+        routes = plan.to_geodataframe()
+        if args.format == "geojson":
+            routes.to_file(path, driver="GeoJSON")
+        else:
+            routes.to_parquet(path)
+        print(f"wrote {path}")
+    return 0
+
+
+def _territories(args: argparse.Namespace) -> int:
+    from territory.io import read_table
+    from territory.territories import design_territories
+
+    customers = read_table(args.customers)
+    reps = read_table(args.reps)
+    balance: dict[str, float] = {}
+    for part in args.balance.split(","):
+        measure, _, tolerance = part.partition("=")
+        balance[measure.strip()] = float(tolerance) if tolerance else 0.05
+    plan = design_territories(
+        customers, reps, balance=balance, seed=args.seed, time_limit=args.time_limit
+    )
+    print(plan.summary())
+    _write_outputs(
+        args.out,
+        {"assignment": plan.to_frame(), "territories": plan.territories},
+        "csv" if args.format == "geojson" else args.format,
+    )
+    if args.format == "geojson":
+        from pathlib import Path
+
+        path = Path(args.out) / "territories.geojson"
+        plan.to_geodataframe().to_file(path, driver="GeoJSON")
+        print(f"wrote {path}")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from territory.service import serve
 
@@ -172,6 +251,52 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_output_arguments(grade)
     grade.set_defaults(handler=_grade)
+
+    plan = commands.add_parser(
+        "plan",
+        help="plan each rep's repeating visit cycle",
+        description="Plan each rep's repeating visit cycle: which customers on which day, "
+        "in which order. Customers need visits_per_cycle and service_minutes (see "
+        "'territory grade'); reps need home_lon/home_lat.",
+    )
+    plan.add_argument("--customers", required=True, help="customers table")
+    plan.add_argument("--reps", required=True, help="reps table")
+    plan.add_argument("--weeks", type=int, default=4, help="weeks in the cycle (default: 4)")
+    plan.add_argument("--days", type=int, default=5, help="working days a week (default: 5)")
+    plan.add_argument(
+        "--engine",
+        choices=("ortools", "pyvrp"),
+        default="ortools",
+        help="daily routing engine (default: %(default)s)",
+    )
+    plan.add_argument(
+        "--time-limit",
+        type=float,
+        default=60.0,
+        help="seconds for the whole plan (default: %(default)s)",
+    )
+    plan.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    plan.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_output_arguments(plan)
+    plan.set_defaults(handler=_plan)
+
+    terr = commands.add_parser(
+        "territories",
+        help="split customers among reps in balanced, contiguous territories",
+        description="Assign every customer to one rep: balanced measures, compact and "
+        "contiguous areas, dealer stores to their dealer's reps.",
+    )
+    terr.add_argument("--customers", required=True, help="customers table")
+    terr.add_argument("--reps", required=True, help="reps table")
+    terr.add_argument(
+        "--balance",
+        default="workload=0.05,count=0.10",
+        help="measure=tolerance pairs (default: %(default)s)",
+    )
+    terr.add_argument("--time-limit", type=float, default=None, help="seconds (default: none)")
+    terr.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    _add_output_arguments(terr)
+    terr.set_defaults(handler=_territories)
 
     alloc = commands.add_parser(
         "allocate",

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from territory.datasets import SampleRegion, sample_region
+from territory.io import write_table
 from territory.routing import RoutePlan
 from territory.tables import validate_customers, validate_dealers, validate_reps
 
@@ -46,24 +47,15 @@ class DemoResult:
 
 
 def _write_table(frame: pd.DataFrame, out_dir: Path, name: str, files: list[str]) -> None:
-    frame.to_csv(out_dir / f"{name}.csv", index=False)
+    write_table(frame, out_dir / f"{name}.csv")
     files.append(f"{name}.csv")
 
 
 def _write_points(
     frame: pd.DataFrame, out_dir: Path, name: str, files: list[str], lon: str, lat: str
 ) -> None:
-    import geopandas as gpd
-
     _write_table(frame, out_dir, name, files)
-    table = frame.copy()
-    for column in table.columns:
-        if table[column].map(lambda v: isinstance(v, tuple)).any():
-            table[column] = table[column].map(str)
-    gdf = gpd.GeoDataFrame(
-        table, geometry=gpd.points_from_xy(table[lon], table[lat]), crs="EPSG:4326"
-    )
-    gdf.to_parquet(out_dir / f"{name}.parquet")
+    write_table(frame, out_dir / f"{name}.parquet", lon=lon, lat=lat)
     files.append(f"{name}.parquet")
 
 
@@ -136,12 +128,12 @@ def run_demo(
     lines: list[str] = []
 
     dealers = validate_dealers(region.dealers)
-    customers = validate_customers(region.customers, dealers=dealers)
-    reps = validate_reps(region.reps, dealers=dealers)
+    validate_customers(region.customers, dealers=dealers)
+    validate_reps(region.reps, dealers=dealers)
     lines.append(region.summary())
-    _write_points(customers, out, "customers", files, "lon", "lat")
-    _write_points(reps, out, "reps", files, "home_lon", "home_lat")
-    _write_points(dealers, out, "dealers", files, "lon", "lat")
+    _write_points(region.customers, out, "customers", files, "lon", "lat")
+    _write_points(region.reps, out, "reps", files, "home_lon", "home_lat")
+    _write_points(region.dealers, out, "dealers", files, "lon", "lat")
     _write_table(region.sales, out, "sales", files)
     _region_map(region, out, files)
 
