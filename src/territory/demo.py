@@ -143,6 +143,7 @@ def run_demo(
     planned["region"] = "region"
     planned["team"] = planned["dealer_id"].fillna("company")
     planned["rep_id"] = _territory_stage(planned, region.reps, out, files, lines, seed=seed)
+    _write_table(planned, out, "route_input", files)
     route_plan = _routing_stage(
         planned, region.reps, out, files, lines, seed=seed, time_limit=route_seconds
     )
