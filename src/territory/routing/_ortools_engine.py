@@ -220,7 +220,10 @@ def _ruin_and_repair(
         initial = model.routing.ReadAssignmentFromRoutes(model.index_routes(partial), True)
         if initial is None:
             continue
-        seconds = deadline - time.perf_counter() if iterations is None else _ROUND_CAP
+        # A work limit keeps rounds reproducible, but never past the caller's time cap.
+        seconds = deadline - time.perf_counter()
+        if iterations is not None:
+            seconds = min(_ROUND_CAP, seconds)
         assignment = model.routing.SolveFromAssignmentWithParameters(
             initial, _parameters(None, max(0.01, seconds))
         )
