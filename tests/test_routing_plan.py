@@ -331,3 +331,28 @@ def test_tiny_time_limit_still_gives_a_feasible_plan() -> None:
     assert plan.stats["days_without_engine"] > 0
     assert len(plan.visits) + int(plan.unplanned["visits_missing"].sum()) == 40
     assert plan.is_feasible()
+
+
+def test_customers_left_over_at_a_full_rep_go_to_a_rep_with_time() -> None:
+    """Customers the nearest rep cannot fit in their opening hours go to the next rep."""
+    reps = pd.DataFrame(
+        {"rep_id": ["near", "other"], "home_lon": [9.0, 9.05], "home_lat": [48.0, 48.0]}
+    )
+    customers = _customers(
+        [
+            {
+                "customer_id": f"c{i}",
+                "lon": 9.001 + 0.0005 * i,
+                "opens": "09:00",
+                "closes": "10:00",
+                "service_minutes": 45,
+            }
+            for i in range(6)
+        ]
+    )
+    plan = plan_routes(customers, reps, cycle=Cycle(weeks=1, days=1), time_limit=10)
+    per_rep = plan.visits.groupby("rep_id").size().to_dict()
+    assert per_rep == {"near": 2, "other": 2}
+    assert plan.unplanned["visits_missing"].sum() == 2
+    assert set(plan.unplanned["reason"]) == {"capacity"}
+    assert plan.is_feasible()

@@ -245,8 +245,22 @@ def test_sync_solves_over_max_pending_get_503(region: Any) -> None:
         c.close()
 
 
-def test_solves_do_not_block_the_event_loop(client: Client, region: Any) -> None:
+def test_solves_do_not_block_the_event_loop(
+    client: Client, region: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Health answers while a solve runs: solves run in the thread pool, not on the loop."""
+    import threading
+
+    from territory.service import _stage_territories
+
+    release = threading.Event()
+    real = _stage_territories.design_territories
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        release.wait(timeout=30)  # the solve holds its worker thread until health answered
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_stage_territories, "design_territories", held)
     body = territories_body(region)
     finished: list[str] = []
 
@@ -259,6 +273,7 @@ def test_solves_do_not_block_the_event_loop(client: Client, region: Any) -> None
         await asyncio.sleep(0.1)
         assert (await http.get("/v1/health")).status_code == 200
         finished.append("health")
+        release.set()
 
     async def both() -> None:
         transport = httpx.ASGITransport(app=client.app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,8 +13,8 @@ from territory.errors import ValidationError
 
 __all__ = ["SampleRegion", "sample_region"]
 
-#: Customers one rep looks after in the sample region (about 12 visits a day).
-CUSTOMERS_PER_REP = 100
+#: Most customers one rep looks after in the sample region (about 12 visits a day).
+CUSTOMERS_PER_REP = 90
 #: Customers per dealer (each dealer supplies the stores around it).
 CUSTOMERS_PER_DEALER = 250
 #: Monthly seasonality of sales (January first), mean 1.
@@ -213,7 +214,7 @@ def _reps(customers: pd.DataFrame, dealers: pd.DataFrame, rng: np.random.Generat
     """Company reps for dealers and direct stores; each dealer's own reps for its stores."""
     rows: list[dict[str, object]] = []
     company = customers[customers["dealer_id"].isna()]
-    n_company = max(1, round(len(company) / CUSTOMERS_PER_REP))
+    n_company = max(1, math.ceil(len(company) / CUSTOMERS_PER_REP))
     homes = _homes(company, n_company, rng)
     for hlon, hlat in homes:
         rows.append(
@@ -227,7 +228,7 @@ def _reps(customers: pd.DataFrame, dealers: pd.DataFrame, rng: np.random.Generat
         )
     for dealer_id in dealers["dealer_id"]:
         own = customers[customers["dealer_id"] == dealer_id]
-        n_own = max(1, round(len(own) / CUSTOMERS_PER_REP))
+        n_own = max(1, math.ceil(len(own) / CUSTOMERS_PER_REP))
         for hlon, hlat in _homes(own, n_own, rng):
             rows.append(
                 {

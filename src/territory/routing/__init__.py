@@ -22,8 +22,27 @@ without a visit are offered to nearby reps with time left.
 
 from territory.routing._cycle import Cycle
 from territory.routing._plan import plan_routes
+from territory.routing._pvrp import (
+    PeriodicInstance,
+    PeriodicRoute,
+    PeriodicSolution,
+    read_cordeau,
+    solve_pvrp,
+)
 from territory.routing._result import RoutePlan, regularity_metrics
 from territory.routing._timing import LUNCH_WINDOW
 from territory.routing._unplanned import REASONS
 
-__all__ = ["LUNCH_WINDOW", "REASONS", "Cycle", "RoutePlan", "plan_routes", "regularity_metrics"]
+__all__ = [
+    "LUNCH_WINDOW",
+    "REASONS",
+    "Cycle",
+    "PeriodicInstance",
+    "PeriodicRoute",
+    "PeriodicSolution",
+    "RoutePlan",
+    "plan_routes",
+    "read_cordeau",
+    "regularity_metrics",
+    "solve_pvrp",
+]

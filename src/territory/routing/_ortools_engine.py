@@ -124,7 +124,7 @@ class OrToolsEngine:
             best = _Candidate(assignment.ObjectiveValue(), model.node_routes(assignment))
         best, rounds = _ruin_and_repair(problem, model, best, seed, deadline, iterations)
         if iterations is not None and rounds < iterations and time.perf_counter() >= deadline:
-            logger.warning(
+            logger.info(
                 "ortools: time limit %.1f s hit after %d of %d rounds; the result is not "
                 "reproducible",
                 time_limit,

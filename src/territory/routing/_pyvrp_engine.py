@@ -97,7 +97,7 @@ class PyVrpEngine:
             stop = MultipleCriteria([MaxIterations(iterations), stop])
         result = pyvrp_solve(data, stop, seed=seed, collect_stats=False, display=False)
         if iterations is not None and result.num_iterations < iterations:
-            logger.warning(
+            logger.info(
                 "pyvrp: time limit %.1f s hit after %d of %d iterations; the result "
                 "is not reproducible",
                 time_limit,

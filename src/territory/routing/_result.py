@@ -81,7 +81,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RoutePlan:
     """Each rep's repeating visit cycle.
 
