@@ -12,6 +12,8 @@ installed; otherwise from a simple rule documented in :func:`requirements`. Writ
 planned / required, unplanned visits by reason, travel per visit, violations.
 ``--workers N`` plans the reps in a ``ProcessPoolExecutor`` of N processes (peak memory
 is then that of the main process; ``ru_maxrss`` of the children is reported separately).
+``--dask N`` plans them on a local Dask cluster of N worker processes (one thread each)
+through ``Client.get_executor()``, the same path as an existing cluster.
 """
 
 from __future__ import annotations
@@ -71,6 +73,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument(
         "--workers", type=int, default=1, help="processes for the reps (1: in-process)"
     )
+    parser.add_argument(
+        "--dask", type=int, default=0, help="Dask LocalCluster workers for the reps (0: none)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     region = sample_region(args.customers, seed=args.seed)
@@ -83,6 +88,13 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             if args.workers > 1
             else None
         )
+        if args.dask > 0:
+            from distributed import Client, LocalCluster
+
+            cluster = stack.enter_context(
+                LocalCluster(n_workers=args.dask, threads_per_worker=1, processes=True)
+            )
+            executor = stack.enter_context(Client(cluster)).get_executor()
         plan = plan_routes(
             customers,
             region.reps,
@@ -104,6 +116,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "seed": args.seed,
         "time_limit": args.time_limit,
         "workers": args.workers,
+        "dask_workers": args.dask,
         "seconds": round(seconds, 1),
         "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "peak_memory_worker_mb": round(
@@ -124,7 +137,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     }
     args.out.mkdir(parents=True, exist_ok=True)
     text = json.dumps(result, indent=2)
-    (args.out / f"scale_{args.customers}.json").write_text(text + "\n")
+    suffix = f"_dask{args.dask}" if args.dask else ""
+    (args.out / f"scale_{args.customers}{suffix}.json").write_text(text + "\n")
     sys.stdout.write(text + "\n")
     return result
 
