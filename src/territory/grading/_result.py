@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,36 +9,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from territory._json import json_safe
+
 __all__ = ["GRADE_LABELS", "Grades", "json_safe"]
 
 #: The grades every scheme produces, best first.
 GRADE_LABELS: tuple[str, ...] = ("A", "B", "C", "D")
-
-
-def json_safe(value: object) -> Any:
-    """Convert numpy scalars, NaN and containers into JSON-safe Python values.
-
-    Examples
-    --------
-    >>> json_safe({"a": np.int64(2), "b": [np.float64("nan"), np.True_]})
-    {'a': 2, 'b': [None, True]}
-    """
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, Mapping):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [json_safe(v) for v in value]
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        number = float(value)
-        return None if math.isnan(number) or math.isinf(number) else number
-    if isinstance(value, str):
-        return value
-    return str(value)
 
 
 @dataclass(frozen=True, eq=False)

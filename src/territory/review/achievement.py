@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from territory._json import json_safe
 from territory.errors import ValidationError
 from territory.review._common import (
-    json_safe,
     percent,
     ratio,
     shift_month,

@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from territory._json import json_safe
 from territory.errors import ProblemCollector, ValidationError
 from territory.review._common import (
     check_ids_present,
     check_known,
     id_strings,
-    json_safe,
     require_columns,
     require_frame,
     timestamps,

@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from territory._json import json_safe
 from territory.errors import ProblemCollector, ValidationError
 from territory.review._common import (
     check_ids_present,
     id_strings,
-    json_safe,
     month_mask,
     numeric_column,
     require_columns,

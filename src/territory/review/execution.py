@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from territory._json import json_safe
 from territory.errors import ValidationError
-from territory.review._common import json_safe, percent, ratio
+from territory.review._common import percent, ratio
 from territory.review._visit_log import (
     cycle_start_date,
     known_ids,

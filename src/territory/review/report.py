@@ -9,8 +9,9 @@ from typing import Any
 
 import pandas as pd
 
+from territory._json import json_safe
 from territory.errors import ValidationError
-from territory.review._common import json_safe, require_columns, require_frame
+from territory.review._common import require_columns, require_frame
 from territory.review.achievement import AchievementReview, target_achievement
 from territory.review.audit import AuditSample, audit_sample
 from territory.review.criteria import rep_criteria

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
+from territory._json import json_safe as _json
 from territory.routing._cycle import Cycle
 from territory.routing._patterns import cyclic_gaps
 from territory.tables import WEEKDAY_NAMES, format_time
@@ -56,22 +57,6 @@ UNPLANNED_COLUMNS = (
     "reason",
     "detail",
 )
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json(v) for v in value]
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else float(value)
-    return str(value)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

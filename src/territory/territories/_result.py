@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from territory._json import json_safe as _json_safe
+
 __all__ = ["TerritoryPlan"]
-
-
-def _json_safe(value: Any) -> Any:
-    """Convert numpy scalars and containers to plain Python; NaN becomes None."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
