@@ -92,7 +92,12 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             from distributed import Client, LocalCluster
 
             cluster = stack.enter_context(
-                LocalCluster(n_workers=args.dask, threads_per_worker=1, processes=True)
+                LocalCluster(
+                    n_workers=args.dask,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",
+                )
             )
             executor = stack.enter_context(Client(cluster)).get_executor()
         plan = plan_routes(

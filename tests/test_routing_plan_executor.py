@@ -57,7 +57,7 @@ def test_dask_local_cluster_executor() -> None:
     local = plan_routes(customers, reps, cycle=cycle, time_limit=30, seed=2)
     with (
         distributed.LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
