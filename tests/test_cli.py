@@ -19,7 +19,7 @@ def test_help_lists_commands(capsys) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_demo_writes_tables_and_map(tmp_path: Path) -> None:
-    """The demo, run as a real process, writes its tables and map."""
+    """The demo, run as a real process, writes every stage's tables; review runs on them."""
     out = tmp_path / "demo"
     result = subprocess.run(
         [
@@ -50,6 +50,41 @@ def test_demo_writes_tables_and_map(tmp_path: Path) -> None:
         "region_map.html",
     ):
         assert (out / name).exists(), name
+    for name in (
+        "grades.csv",
+        "territories.geojson",
+        "route_visits.csv",
+        "routes.geojson",
+        "route_map.html",
+        "targets.csv",
+        "visit_log.csv",
+        "review/review_scorecard.csv",
+    ):
+        assert (out / name).exists(), name
+    status = main(
+        [
+            "review",
+            "--visits",
+            str(out / "route_visits.csv"),
+            "--log",
+            str(out / "visit_log.csv"),
+            "--customers",
+            str(out / "route_input.csv"),
+            "--reps",
+            str(out / "reps.csv"),
+            "--targets",
+            str(out / "targets.csv"),
+            "--sales",
+            str(out / "sales_with_actuals.csv"),
+            "--cycle-start",
+            "2027-01-04",
+            "--no-pictures",
+            "--out",
+            str(tmp_path / "review"),
+        ]
+    )
+    assert status == 0
+    assert (tmp_path / "review" / "review_execution_by_rep.csv").exists()
 
 
 def test_user_error_exits_2_without_traceback(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

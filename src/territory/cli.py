@@ -183,6 +183,29 @@ def _territories(args: argparse.Namespace) -> int:
     return 0
 
 
+def _review(args: argparse.Namespace) -> int:
+    from territory.io import read_table
+    from territory.review import write_review
+
+    log = read_table(args.log)
+    log["timestamp"] = log["timestamp"].astype("datetime64[ns]")
+    report = write_review(
+        args.out,
+        visits=read_table(args.visits),
+        visit_log=log,
+        customers=read_table(args.customers),
+        reps=read_table(args.reps),
+        targets=read_table(args.targets),
+        sales=read_table(args.sales),
+        cycle_start=args.cycle_start,
+        seed=args.seed,
+        tolerance_days=args.tolerance_days,
+        pictures=not args.no_pictures,
+    )
+    print(report.summary())
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from territory.service import serve
 
@@ -332,6 +355,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_output_arguments(alloc)
     alloc.set_defaults(handler=_allocate)
+
+    review = commands.add_parser(
+        "review",
+        help="review a month: targets vs actuals, visit compliance, scorecards, audits",
+        description="Compare plan and actuals and write the review tables, charts and maps.",
+    )
+    review.add_argument("--visits", required=True, help="planned visits (territory plan)")
+    review.add_argument(
+        "--log", required=True, help="executed visits: customer_id, rep_id, timestamp[, order]"
+    )
+    review.add_argument(
+        "--customers",
+        required=True,
+        help="customers with rep_id, grade, visits_per_cycle and the target levels",
+    )
+    review.add_argument("--reps", required=True, help="reps table")
+    review.add_argument("--targets", required=True, help="targets (territory allocate)")
+    review.add_argument("--sales", required=True, help="sales history and actuals")
+    review.add_argument("--cycle-start", required=True, help="Monday of the plan's week 1")
+    review.add_argument(
+        "--tolerance-days",
+        type=int,
+        default=1,
+        help="days a visit may move and still count (default: 1)",
+    )
+    review.add_argument("--seed", type=int, default=0, help="seed of the audit sample")
+    review.add_argument("--no-pictures", action="store_true", help="tables only")
+    review.add_argument("--out", required=True, help="output folder")
+    review.set_defaults(handler=_review)
 
     serve = commands.add_parser(
         "serve",

@@ -291,6 +291,8 @@ def _review_stage(
         hierarchy=customers[["customer_id", "rep_id"]],
         level="rep_id",
     )
+    sales = pd.concat([region.sales, actuals], ignore_index=True)
+    _write_table(sales, out, "sales_with_actuals", files)
     report = write_review(
         out / "review",
         visits=visits,
@@ -298,7 +300,7 @@ def _review_stage(
         customers=customers,
         reps=reps,
         targets=targets,
-        sales=pd.concat([region.sales, actuals], ignore_index=True),
+        sales=sales,
         cycle_start=cycle_start,
         seed=seed,
     )
