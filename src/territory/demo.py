@@ -60,41 +60,21 @@ def _write_points(
 
 
 def _region_map(region: SampleRegion, out_dir: Path, files: list[str]) -> None:
-    """Customers coloured by supply channel and rep homes, as a folium HTML map."""
+    """Customers coloured by supply channel (dealer, key account, direct, dealer-supplied)."""
     try:
-        import folium
+        from territory.review import customer_map
+
+        c = region.customers
+        channel = pd.Series("dealer-supplied", index=c.index)
+        channel[c["dealer_id"].isna()] = "direct"
+        channel[c["key_account"]] = "key account"
+        channel[c["kind"] == "dealer"] = "dealer"
+        customer_map(
+            c.assign(channel=channel), color_by="channel", path=out_dir / "region_map.html"
+        )
     except ImportError:
         logger.warning("folium is not installed: no HTML map (pip install 'territory[plot]')")
         return
-    c = region.customers
-    fmap = folium.Map(
-        location=[float(c["lat"].mean()), float(c["lon"].mean())],
-        zoom_start=9,
-        tiles="OpenStreetMap",
-    )
-    colours = {"dealer": "black", "key_account": "red", "direct": "blue", "dealer_store": "green"}
-    channel = pd.Series("dealer_store", index=c.index)
-    channel[c["dealer_id"].isna()] = "direct"
-    channel[c["key_account"]] = "key_account"
-    channel[c["kind"] == "dealer"] = "dealer"
-    lats, lons = c["lat"].to_numpy(dtype=float), c["lon"].to_numpy(dtype=float)
-    for i, (cid, name, ch) in enumerate(zip(c["customer_id"], c["name"], channel, strict=True)):
-        folium.CircleMarker(
-            [lats[i], lons[i]],
-            radius=3,
-            color=colours[ch],
-            fill=True,
-            tooltip=f"{cid} {name} ({ch})",
-        ).add_to(fmap)
-    r = region.reps
-    home_lats, home_lons = r["home_lat"].to_numpy(dtype=float), r["home_lon"].to_numpy(dtype=float)
-    for i, (rid, kind) in enumerate(zip(r["rep_id"], r["kind"], strict=True)):
-        folium.Marker(
-            [home_lats[i], home_lons[i]],
-            tooltip=f"{rid} ({kind})",
-            icon=folium.Icon(color="gray", icon="home"),
-        ).add_to(fmap)
-    fmap.save(str(out_dir / "region_map.html"))
     files.append("region_map.html")
 
 
