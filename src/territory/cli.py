@@ -9,9 +9,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from territory.errors import TerritoryError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["main"]
 
@@ -26,15 +30,12 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_outputs(out: str, tables: dict[str, object], fmt: str) -> None:
+def _write_outputs(out: str, tables: Mapping[str, pd.DataFrame], fmt: str) -> None:
     from pathlib import Path
-
-    import pandas as pd
 
     from territory.io import write_table
 
     for name, table in tables.items():
-        assert isinstance(table, pd.DataFrame)
         path = write_table(table, Path(out) / f"{name}.{fmt}")
         print(f"wrote {path}")
 
@@ -425,6 +426,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TerritoryError as exc:
         print(f"territory {args.command}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into a program that stopped reading (e.g. head)
+        sys.stderr.close()
+        return 0
     return status
 
 
