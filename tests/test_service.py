@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from territory.service import ServiceConfig, create_app
+from territory.service import ServiceConfig
+from territory.service.testing import InProcessClient as Client
 
 CUSTOMERS = [
     {"customer_id": "a", "relationship": 5, "potential": 900.0},
@@ -22,30 +23,6 @@ GRADE_BODY: dict[str, Any] = {
     "customers": CUSTOMERS,
     "scheme": {"name": "matrix", "parameters": {"high_potential": 500}},
 }
-
-
-class Client:
-    """A synchronous client that calls the app in-process through httpx's ASGI transport."""
-
-    def __init__(self, config: ServiceConfig) -> None:
-        self.app = create_app(config)
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        async def call() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app, raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                return await client.request(method, url, **kwargs)
-
-        return asyncio.run(call())
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
-
-    def close(self) -> None:
-        self.app.state.service.close()
 
 
 @pytest.fixture

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from territory.datasets import sample_region
 from territory.grading import RelationshipPotentialMatrix, VisitPolicy
-from territory.service import ServiceConfig, create_app
+from territory.service import ServiceConfig
+from territory.service.testing import InProcessClient as Client
 
 SMALL: dict[str, Any] = {
     "customers": [
@@ -31,24 +30,6 @@ SMALL: dict[str, Any] = {
     "time_limit": 2,
     "seed": 0,
 }
-
-
-class Client:
-    """A synchronous client that calls the app in-process through httpx's ASGI transport."""
-
-    def __init__(self, config: ServiceConfig) -> None:
-        self.app = create_app(config)
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        async def call() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app, raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                return await client.request(method, url, **kwargs)
-
-        return asyncio.run(call())
-
-    def close(self) -> None:
-        self.app.state.service.close()
 
 
 @pytest.fixture

@@ -12,25 +12,8 @@ import httpx
 import pytest
 
 from territory.datasets import sample_region
-from territory.service import ServiceConfig, create_app
-
-
-class Client:
-    """A synchronous client that calls the app in-process through httpx's ASGI transport."""
-
-    def __init__(self, config: ServiceConfig) -> None:
-        self.app = create_app(config)
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        async def call() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app, raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                return await client.request(method, url, **kwargs)
-
-        return asyncio.run(call())
-
-    def close(self) -> None:
-        self.app.state.service.close()
+from territory.service import ServiceConfig
+from territory.service.testing import InProcessClient as Client
 
 
 @pytest.fixture
