@@ -62,6 +62,9 @@ def main() -> None:
     parser.add_argument("--max-starts", type=int, default=2)
     parser.add_argument("--kicks", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--region-size", type=int, default=100, help="most territories per part; 0: never split"
+    )
     args = parser.parse_args()
     for size in args.sizes.split(","):
         n, p = (int(x) for x in size.split(":"))
@@ -78,6 +81,7 @@ def main() -> None:
             starts=args.starts,
             max_starts=args.max_starts,
             kicks=args.kicks,
+            region_size=args.region_size or None,
         )
         seconds = time.perf_counter() - started
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -12,59 +12,14 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy.spatial import Delaunay
 
 from territory.datasets import sample_region
 from territory.errors import ValidationError
-from territory.territories import TerritoryPlan, design_territories
+from territory.territories import design_territories
 from territory.travel import GreatCircleTravel
+from territory_cases import assert_contiguous, company_reps, delaunay_graph, grid_customers
 
 FAST = {"starts": 1, "max_starts": 2, "kicks": 3}
-
-
-def grid_customers(nx_: int, ny: int, *, step: float = 0.01, **columns: object) -> pd.DataFrame:
-    xs, ys = np.meshgrid(np.arange(nx_), np.arange(ny))
-    frame = pd.DataFrame(
-        {
-            "customer_id": [f"C{i:03d}" for i in range(nx_ * ny)],
-            "lon": 10.0 + xs.ravel() * step,
-            "lat": 50.0 + ys.ravel() * step,
-        }
-    )
-    for name, value in columns.items():
-        frame[name] = value
-    return frame
-
-
-def company_reps(n: int, lon: float = 10.0, lat: float = 50.0) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "rep_id": [f"R{i}" for i in range(n)],
-            "home_lon": [lon + 0.01 * i for i in range(n)],
-            "home_lat": [lat] * n,
-            "kind": ["company"] * n,
-        }
-    )
-
-
-def delaunay_graph(customers: pd.DataFrame) -> nx.Graph:
-    """Delaunay graph built here, independently of the solver."""
-    pts = np.column_stack(
-        [customers["lon"] * np.cos(np.radians(customers["lat"].mean())), customers["lat"]]
-    )
-    graph = nx.Graph()
-    graph.add_nodes_from(range(len(pts)))
-    for simplex in Delaunay(pts).simplices:
-        a, b, c = (int(v) for v in simplex)
-        graph.add_edges_from([(a, b), (b, c), (a, c)])
-    return graph
-
-
-def assert_contiguous(plan: TerritoryPlan, graph: nx.Graph) -> None:
-    reps = plan.assignment["rep_id"].to_numpy()
-    for rep in np.unique(reps):
-        nodes = np.flatnonzero(reps == rep).tolist()
-        assert nx.is_connected(graph.subgraph(nodes)), f"territory {rep} is split"
 
 
 def test_line_of_six_equal_stores_splits_three_and_three() -> None:

@@ -32,8 +32,8 @@ from territory.territories._solve import (
     REASON_NONE,
     Subproblem,
     SubSolution,
-    solve_subproblem,
 )
+from territory.territories._split import solve_subproblems
 from territory.travel import GreatCircleTravel, TravelModel
 
 __all__ = ["design_territories"]
@@ -102,6 +102,7 @@ def _check_options(
     balance: Mapping[str, float],
     starts: int,
     max_starts: int,
+    region_size: int | None,
     problems: ProblemCollector,
 ) -> None:
     if centre not in ("centroid", "home"):
@@ -121,6 +122,10 @@ def _check_options(
             )
     if starts < 1 or max_starts < 1:
         problems.add("options", None, "starts and max_starts must be at least 1")
+    if region_size is not None and (isinstance(region_size, bool) or int(region_size) < 2):
+        problems.add(
+            "options", None, f"region_size must be None or an int >= 2, got {region_size!r}"
+        )
 
 
 def design_territories(
@@ -140,6 +145,7 @@ def design_territories(
     max_starts: int = 12,
     kicks: int = 20,
     time_limit: float | None = None,
+    region_size: int | None = 100,
     executor: Executor | None = None,
 ) -> TerritoryPlan:
     """Assign every customer to exactly one rep in balanced, compact, contiguous territories.
@@ -189,11 +195,17 @@ def design_territories(
     kicks
         Perturbations per construction while some tolerance is not met.
     time_limit
-        Seconds per subproblem after which the search stops early (makes the result
-        depend on machine speed; ``None`` for none).
+        Seconds per subproblem (or part, see ``region_size``) after which the search
+        stops early (makes the result depend on machine speed; ``None`` for none).
+    region_size
+        Most territories designed in one piece. A larger group of reps is first cut
+        into contiguous parts by recursive bisection, each part balanced to a fraction
+        of the tolerances, and each part is designed on its own: much faster for
+        hundreds of reps, slightly less compact. ``None`` designs every group whole.
+        Realignment runs are never cut.
     executor
-        Runs the independent subproblems (company part, each dealer) in parallel;
-        in-process when omitted.
+        Runs the independent subproblems (company part, each dealer, each part of a
+        cut group) in parallel; in-process when omitted.
 
     Returns
     -------
@@ -227,7 +239,9 @@ def design_territories(
     cust = validate_customers(frame)
     rep = validate_reps(reps)
     problems = ProblemCollector()
-    _check_options(centre, max_moves, max_moved_share, balance, starts, max_starts, problems)
+    _check_options(
+        centre, max_moves, max_moved_share, balance, starts, max_starts, region_size, problems
+    )
     names, values, tolerance = measure_values(
         cust, balance, travel=travel or GreatCircleTravel(), problems=problems
     )
@@ -281,15 +295,12 @@ def design_territories(
             max_starts=max_starts,
             kicks=kicks,
             time_limit=time_limit,
+            region_size=region_size,
         )
         for k, g in enumerate(groups)
     ]
     jobs = [b for b in built if b is not None]
-    problems_only = [job[1] for job in jobs]
-    if executor is None:
-        solutions = [solve_subproblem(sp) for sp in problems_only]
-    else:
-        solutions = list(executor.map(solve_subproblem, problems_only))
+    solutions = solve_subproblems([job[1] for job in jobs], executor)
     return _assemble(
         cust,
         rep,
@@ -364,6 +375,7 @@ def _subproblem(
     max_starts: int,
     kicks: int,
     time_limit: float | None,
+    region_size: int | None,
 ) -> tuple[Any, Subproblem, Any] | None:
     """The arrays of one group's subproblem, on local indices (None when it has no customers)."""
     idx, rp = group.customers, group.reps
@@ -420,6 +432,7 @@ def _subproblem(
         max_starts=max_starts,
         kicks=kicks,
         time_limit=time_limit,
+        region_size=region_size,
     )
     return group, problem, graph
 

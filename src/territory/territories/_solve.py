@@ -24,6 +24,7 @@ from territory.territories._improve import (
     perturb,
     swap_pass,
 )
+from territory.territories._relocate import regrow, relocate
 
 __all__ = ["REASON_COMPACTNESS", "REASON_NONE", "SubSolution", "Subproblem", "solve_subproblem"]
 
@@ -32,6 +33,11 @@ IntArray = NDArray[np.int64]
 
 #: Violation weights of the successive local search stages (strategic oscillation).
 STAGE_WEIGHTS = (30.0, 300.0, 3000.0, VIOLATION_WEIGHT)
+
+#: A territory this many tolerances under its target is relocated rather than kicked.
+RELOCATE_BELOW = 3.0
+#: Most relocations per construction.
+MAX_RELOCATIONS = 3
 
 #: Reason codes besides measure indices (>= 0).
 REASON_COMPACTNESS = -1
@@ -68,6 +74,10 @@ class Subproblem:
         local search).
     time_limit
         Seconds after which no new start or pass begins (None: no limit).
+    region_size
+        Most territories designed in one piece: larger subproblems are first cut
+        into contiguous parts (see :mod:`territory.territories._split`); None never
+        cuts.
     """
 
     name: str
@@ -89,6 +99,7 @@ class Subproblem:
     max_starts: int
     kicks: int
     time_limit: float | None
+    region_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -275,12 +286,29 @@ def _search(
         setup, labels, [REASON_NONE] * len(labels), STAGE_WEIGHTS, problem.kicks, deadline
     )
     best = SubSolution(labels, tuple(reasons), violation, dispersion, tries, 0.0)
-    for _ in range(problem.kicks):
+    finite = problem.tolerance[np.isfinite(problem.tolerance)]
+    trapped_below = max(RELOCATE_BELOW * float(finite.max(initial=0.0)), 0.05)
+    relocations = 0
+    for kick in range(problem.kicks):
         if best.violation <= 1e-12 or (deadline is not None and time.perf_counter() > deadline):
             break
-        kicked = perturb(setup, best.labels, list(best.reasons), rng)
+        reasons = list(best.reasons)
+        moved = None
+        # Large steps ignore the realignment budget: only when not realigning.
+        large = problem.current is None
+        if large and relocations < MAX_RELOCATIONS:
+            moved = relocate(setup, best.labels, reasons, rng, below=trapped_below)
+        if moved is not None:
+            relocations += 1
+        elif large and kick % 2 == 0:
+            moved = regrow(setup, best.labels, reasons, rng)
+        stages: tuple[float, ...]
+        if moved is not None:
+            kicked, stages = moved, STAGE_WEIGHTS
+        else:
+            kicked, stages = perturb(setup, best.labels, reasons, rng), STAGE_WEIGHTS[-1:]
         labels, reasons, violation, dispersion = _descend(
-            setup, kicked, list(best.reasons), STAGE_WEIGHTS[-1:], problem.kicks, deadline
+            setup, kicked, reasons, stages, problem.kicks, deadline
         )
         candidate = SubSolution(labels, tuple(reasons), violation, dispersion, tries, 0.0)
         if _key(candidate) < _key(best):
