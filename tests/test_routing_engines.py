@@ -330,3 +330,91 @@ def test_solomon_instances_close_to_bks(engine: str, max_gap: float, name: str) 
     solution = get_engine(engine).solve(problem, time_limit=10.0, seed=0)
     assert check_solution(problem, solution) == []
     assert solution.cost <= bks * (1 + max_gap / 100)
+
+
+# --- OR-Tools engine internals -------------------------------------------------------
+
+
+def test_ortools_sub_ticks_keeps_the_chosen_nodes() -> None:
+    """A sub-problem holds the depot and the chosen visits, in the given order."""
+    from territory.routing._ortools_model import sub_ticks
+
+    ticks = to_integers(random_problem(10, seed=2))
+    sub = sub_ticks(ticks, [7, 3])
+    assert sub.travel.shape == (3, 3)
+    assert int(sub.travel[1, 2]) == int(ticks.travel[7, 3])
+    assert int(sub.latest[2]) == int(ticks.latest[3])
+    assert sub.demand is not None and ticks.demand is not None
+    assert int(sub.demand[1]) == int(ticks.demand[7])
+    assert sub.capacity == ticks.capacity
+
+
+def test_ortools_objective_matches_the_solver() -> None:
+    """The objective computed from routes equals OR-Tools' objective of a soft model."""
+    from territory.routing._ortools_model import Model, objective, parameters, penalties
+
+    problem = random_problem(25, seed=4)
+    ticks = to_integers(problem)
+    model = Model(problem, ticks, 0, problem.vehicles, soft=True)
+    assignment = model.routing.SolveWithParameters(parameters(None, 2.0))
+    routes = model.node_routes(assignment)
+    assert objective(ticks, routes, penalties(ticks)) == assignment.ObjectiveValue()
+    # Leaving a mandatory visit out costs more than all routes together.
+    shorter = [routes[0][1:], *routes[1:]]
+    assert objective(ticks, shorter, penalties(ticks)) > 2 * assignment.ObjectiveValue()
+
+
+def test_ortools_read_after_a_tiny_time_limit_fails() -> None:
+    """OR-Tools reads routes in under the time limit of the model's latest solve.
+
+    The engine relies on this being known: it keeps copies of assignments instead of
+    reading its best routes back in after rounds with tiny limits (which returned a
+    fresh cheapest-insertion solution under load).
+    """
+    from territory.routing._ortools_model import Model, parameters
+
+    problem = random_problem(30, seed=5)
+    model = Model(problem, to_integers(problem), 0, problem.vehicles, soft=True)
+    model.routing.CloseModelWithParameters(parameters(None, 2.0))
+    assignment = model.routing.SolveWithParameters(parameters(None, 2.0))
+    routes = model.node_routes(assignment)
+    assert model.restore(routes) is not None
+    tiny = parameters(None, 2.0)
+    tiny.time_limit.FromMicroseconds(1)
+    model.routing.SolveFromAssignmentWithParameters(assignment, tiny)
+    assert model.restore(routes) is None
+
+
+def test_ortools_decomposed_rounds_are_reproducible_and_feasible() -> None:
+    """From 40 visits on, rounds repair a few routes at a time; a work limit fixes them."""
+    from territory.routing._ortools_search import DECOMPOSE_FROM
+
+    problem = random_problem(DECOMPOSE_FROM + 20, seed=6, vehicles=12)
+    engine = get_engine("ortools")
+    first = engine.solve(problem, time_limit=60.0, seed=3, iterations=40)
+    second = engine.solve(problem, time_limit=60.0, seed=3, iterations=40)
+    assert first.routes == second.routes
+    assert first.feasible
+    assert check_solution(problem, first) == []
+    few = engine.solve(problem, time_limit=60.0, seed=3, iterations=1)
+    assert first.cost <= few.cost + 1e-9
+
+
+def test_ortools_decomposed_rounds_keep_optional_visits_optional() -> None:
+    """With drop penalties, visits may stay out, and the answer is still feasible."""
+    base = random_problem(50, seed=8, vehicles=2)
+    penalty = np.concatenate([[0.0], np.full(base.size, 30.0)])
+    problem = DayProblem(
+        travel=base.travel,
+        service=base.service,
+        earliest=base.earliest,
+        latest=base.latest,
+        vehicles=2,
+        demand=base.demand,
+        capacity=base.capacity,
+        drop_penalty=penalty,
+    )
+    solution = get_engine("ortools").solve(problem, time_limit=30.0, seed=1, iterations=15)
+    assert solution.feasible
+    assert solution.dropped
+    assert check_solution(problem, solution) == []
