@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--kicks", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--region-size", type=int, default=100, help="most territories per part; 0: never split"
+        "--region-size", type=int, default=32, help="most territories per part; 0: never split"
     )
     args = parser.parse_args()
     for size in args.sizes.split(","):

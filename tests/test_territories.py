@@ -313,11 +313,12 @@ def test_result_exports_json_geo_and_plot(tmp_path: object) -> None:
     p=st.integers(min_value=1, max_value=4),
     n_locks=st.integers(min_value=0, max_value=3),
     seed=st.integers(min_value=0, max_value=10_000),
+    region_size=st.sampled_from([None, 1, 2]),
 )
 def test_property_every_customer_once_and_locks_hold(
-    n: int, p: int, n_locks: int, seed: int
+    n: int, p: int, n_locks: int, seed: int, region_size: int | None
 ) -> None:
-    """Random points and locks: each customer is assigned exactly once; locks hold."""
+    """Random points and locks, whole or cut in parts: each customer once; locks hold."""
     rng = np.random.default_rng(seed)
     customers = pd.DataFrame(
         {
@@ -333,7 +334,12 @@ def test_property_every_customer_once_and_locks_hold(
     for i in locked.tolist():
         customers.loc[i, "locked_rep_id"] = f"R{int(rng.integers(p))}"
     plan = design_territories(
-        customers, reps, balance={"potential": 0.1, "count": 0.2}, seed=seed, **FAST
+        customers,
+        reps,
+        balance={"potential": 0.1, "count": 0.2},
+        seed=seed,
+        region_size=region_size,
+        **FAST,
     )
     a = plan.assignment
     assert a["customer_id"].tolist() == customers["customer_id"].tolist()

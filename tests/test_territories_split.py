@@ -118,7 +118,7 @@ def test_region_size_validated() -> None:
     customers = grid_customers(4, 4)
     reps = pd.DataFrame({"rep_id": ["A", "B"], "home_lon": [10.0, 10.02], "home_lat": [50.0] * 2})
     with pytest.raises(Exception, match="region_size"):
-        design_territories(customers, reps, balance={"count": 0.1}, region_size=1)
+        design_territories(customers, reps, balance={"count": 0.1}, region_size=0)
 
 
 def line_setup(labels: list[int], p: int, targets: float) -> SearchSetup:

@@ -9,8 +9,11 @@ everything else to company reps; locks, pairs that must be kept apart and realig
 budgets are respected. The result is a :class:`TerritoryPlan`.
 
 Method: balanced seeds (weighted k-means++), region growing from the seeds, then
-local search by boundary moves that keep territories contiguous, with random kicks
-while a tolerance is missed; several seeded starts, the best plan is kept.
+local search by boundary moves that keep territories contiguous; while a tolerance is
+missed, kicks: random boundary moves, regrowing a stuck group of neighbouring
+territories, or relocating a territory trapped in a pocket. Several seeded starts, the
+best plan is kept. Groups of many reps start from a recursive bisection instead (see
+``region_size``), which designs 100,000 customers into 500 territories in minutes.
 """
 
 from territory.territories._design import design_territories

@@ -122,9 +122,9 @@ def _check_options(
             )
     if starts < 1 or max_starts < 1:
         problems.add("options", None, "starts and max_starts must be at least 1")
-    if region_size is not None and (isinstance(region_size, bool) or int(region_size) < 2):
+    if region_size is not None and (isinstance(region_size, bool) or int(region_size) < 1):
         problems.add(
-            "options", None, f"region_size must be None or an int >= 2, got {region_size!r}"
+            "options", None, f"region_size must be None or a positive int, got {region_size!r}"
         )
 
 
@@ -145,7 +145,7 @@ def design_territories(
     max_starts: int = 12,
     kicks: int = 20,
     time_limit: float | None = None,
-    region_size: int | None = 100,
+    region_size: int | None = 32,
     executor: Executor | None = None,
 ) -> TerritoryPlan:
     """Assign every customer to exactly one rep in balanced, compact, contiguous territories.
@@ -198,11 +198,12 @@ def design_territories(
         Seconds per subproblem (or part, see ``region_size``) after which the search
         stops early (makes the result depend on machine speed; ``None`` for none).
     region_size
-        Most territories designed in one piece. A larger group of reps is first cut
-        into contiguous parts by recursive bisection, each part balanced to a fraction
-        of the tolerances, and each part is designed on its own: much faster for
-        hundreds of reps, slightly less compact. ``None`` designs every group whole.
-        Realignment runs are never cut.
+        Groups of more reps than this start from a recursive bisection: split in
+        contiguous parts balanced to a fraction of the tolerances, parts of at most
+        ``region_size`` territories designed on their own, then one search over the
+        whole group. Faster than growing hundreds of territories at once, and as
+        compact. ``None`` always designs a group in one piece. Realignment runs are
+        never cut.
     executor
         Runs the independent subproblems (company part, each dealer, each part of a
         cut group) in parallel; in-process when omitted.

@@ -78,6 +78,12 @@ class Subproblem:
         Most territories designed in one piece: larger subproblems are first cut
         into contiguous parts (see :mod:`territory.territories._split`); None never
         cuts.
+    initial
+        A complete start assignment used instead of the construction (one start
+        only), or None.
+    refine_only
+        Search from ``initial`` with balance first from the start, skipping the
+        stages that trade balance for compactness (much cheaper on large problems).
     """
 
     name: str
@@ -100,6 +106,8 @@ class Subproblem:
     kicks: int
     time_limit: float | None
     region_size: int | None = None
+    initial: IntArray | None = None
+    refine_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -170,8 +178,9 @@ def solve_subproblem(problem: Subproblem) -> SubSolution:
     started = time.perf_counter()
     deadline = None if problem.time_limit is None else started + problem.time_limit
     n = len(problem.xy)
-    if n == 0:
-        return SubSolution(np.empty(0, np.int64), (), 0.0, 0.0, 0, 0.0)
+    if n == 0 or len(problem.targets) == 1:
+        labels = np.zeros(n, np.int64)
+        return SubSolution(labels, (REASON_NONE,) * n, *_violation_dispersion(problem, labels))
     neighbours = _neighbour_lists(problem.indptr, problem.indices)
     setup = SearchSetup(
         neighbours=neighbours,
@@ -194,25 +203,30 @@ def solve_subproblem(problem: Subproblem) -> SubSolution:
     limit = max(problem.starts, problem.max_starts, 1)
     for tries in range(1, limit + 1):
         labels0 = np.where(problem.locked >= 0, problem.locked, -1).astype(np.int64)
-        if problem.current is not None:
+        if problem.initial is not None:
+            centres = problem.anchors
+        elif problem.current is not None:
             keep = (problem.current >= 0) & (labels0 < 0)
             labels0[keep] = problem.current[keep]
             centres = _assigned_centres(problem, labels0)
         else:
             centres = _start_centres(problem, rng)
-        labels = grow_regions(
-            neighbours,
-            problem.xy,
-            problem.weights,
-            problem.targets,
-            centres,
-            labels0,
-            problem.conflicts,
-        )
+        if problem.initial is not None:
+            labels = problem.initial.astype(np.int64)
+        else:
+            labels = grow_regions(
+                neighbours,
+                problem.xy,
+                problem.weights,
+                problem.targets,
+                centres,
+                labels0,
+                problem.conflicts,
+            )
         candidate = _search(setup, labels, problem, rng, deadline, tries, started)
         if best is None or _key(candidate) < _key(best):
             best = candidate
-        if problem.current is not None:
+        if problem.current is not None or problem.initial is not None:
             break
         if deadline is not None and time.perf_counter() > deadline:
             break
@@ -227,6 +241,19 @@ def solve_subproblem(problem: Subproblem) -> SubSolution:
         tries,
         time.perf_counter() - started,
     )
+
+
+def _violation_dispersion(problem: Subproblem, labels: IntArray) -> tuple[float, float, int, float]:
+    """Violation, dispersion, starts and seconds of an assignment made without search."""
+    load = np.zeros_like(problem.targets)
+    np.add.at(load, labels, problem.weights)
+    dev = np.abs(load / problem.targets - 1.0)
+    violation = float(np.maximum(dev - problem.tolerance, 0.0).sum())
+    centres = problem.anchors if problem.use_homes else problem.xy.mean(axis=0, keepdims=True)
+    dispersion = (
+        float(np.linalg.norm(problem.xy - centres[labels], axis=1).sum()) if len(labels) else 0.0
+    )
+    return violation, dispersion, 0, 0.0
 
 
 def _assigned_centres(problem: Subproblem, labels: IntArray) -> FloatArray:
@@ -282,8 +309,9 @@ def _search(
     started: float,
 ) -> SubSolution:
     """Local search, then perturbation and search again while a tolerance is missed."""
+    first = STAGE_WEIGHTS[-1:] if problem.refine_only else STAGE_WEIGHTS
     labels, reasons, violation, dispersion = _descend(
-        setup, labels, [REASON_NONE] * len(labels), STAGE_WEIGHTS, problem.kicks, deadline
+        setup, labels, [REASON_NONE] * len(labels), first, problem.kicks, deadline
     )
     best = SubSolution(labels, tuple(reasons), violation, dispersion, tries, 0.0)
     finite = problem.tolerance[np.isfinite(problem.tolerance)]
