@@ -364,27 +364,6 @@ def test_ortools_objective_matches_the_solver() -> None:
     assert objective(ticks, shorter, penalties(ticks)) > 2 * assignment.ObjectiveValue()
 
 
-def test_ortools_read_after_a_tiny_time_limit_fails() -> None:
-    """OR-Tools reads routes in under the time limit of the model's latest solve.
-
-    The engine relies on this being known: it keeps copies of assignments instead of
-    reading its best routes back in after rounds with tiny limits (which returned a
-    fresh cheapest-insertion solution under load).
-    """
-    from territory.routing._ortools_model import Model, parameters
-
-    problem = random_problem(30, seed=5)
-    model = Model(problem, to_integers(problem), 0, problem.vehicles, soft=True)
-    model.routing.CloseModelWithParameters(parameters(None, 2.0))
-    assignment = model.routing.SolveWithParameters(parameters(None, 2.0))
-    routes = model.node_routes(assignment)
-    assert model.restore(routes) is not None
-    tiny = parameters(None, 2.0)
-    tiny.time_limit.FromMicroseconds(1)
-    model.routing.SolveFromAssignmentWithParameters(assignment, tiny)
-    assert model.restore(routes) is None
-
-
 def test_ortools_decomposed_rounds_are_reproducible_and_feasible() -> None:
     """From 40 visits on, rounds repair a few routes at a time; a work limit fixes them."""
     from territory.routing._ortools_search import DECOMPOSE_FROM

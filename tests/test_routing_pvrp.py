@@ -21,6 +21,7 @@ from territory.routing._pvrp import (
     solve_pvrp,
 )
 from territory.routing._pvrp_search import DayPlan, feasible_combinations
+from territory.routing._pvrp_solution import route_cost
 
 BENCHMARKS = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "cordeau-pvrp"
 
@@ -246,6 +247,30 @@ def test_search_keeps_every_customer_on_an_allowed_combination(
     assert not any(
         v.startswith(("customer", "cost", "day")) and "exceeds" not in v for v in violations
     )
+
+
+@settings(max_examples=10, deadline=None)
+@given(instance_seed=st.integers(0, 10_000), search_seed=st.integers(0, 10_000))
+def test_combination_moves_lower_the_cost(instance_seed: int, search_seed: int) -> None:
+    """The combination search never raises the penalised cost and ends at a local optimum."""
+    inst = _random_instance(instance_seed)
+    plan = DayPlan(inst, feasible_combinations(inst))
+    rng = np.random.default_rng(search_seed)
+    plan.construct(rng)
+    moved = plan.perturb(rng, 8)
+    assert len(moved) == 8
+    assert all(plan.chosen[c] in plan.options[c] for c in moved)
+    before = plan.cost()
+    plan.local_search(rng, deadline=math.inf, customers=moved)
+    middle = plan.cost()
+    plan.local_search(rng, deadline=math.inf)
+    assert plan.cost() <= middle + 1e-6 <= before + 2e-6
+    assert not plan.local_search(rng, deadline=math.inf)
+    for d in range(inst.days):
+        on_day = sorted(plan.customers_on(d))
+        assert on_day == sorted(c for c in range(1, inst.size + 1) if d in (plan.chosen[c] or ()))
+    total = sum(route_cost(inst, r) for day in plan.routes for r in day)
+    assert abs(plan.distance() - total) < 1e-6
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@
    first, then by angle around the depot from a seeded start), each customer on the
    allowed combination whose cheapest insertions cost least; this keeps each day's
    routes in angular sectors;
-2. **combination search** -- every customer is taken out of its days and put back on
-   its cheapest combination, priced with insertion/removal estimates on the current
-   routes (numpy, no engine call);
+2. **combination search** -- every customer moves to its cheapest combination,
+   priced with removal savings on its days and cheapest insertions on the others
+   (numpy estimates on the current routes, no engine call);
 3. **routes**, two ways:
 
    * *day by day* (engine ``"ortools"``, or ``whole_period=False``): each day is a
@@ -18,8 +18,11 @@
      the result when it is cheaper; the time left polishes every day of the best plan;
    * *whole period* (engine ``"pyvrp"``): one PyVRP model of all days (see
      :mod:`territory.routing._pvrp_joint`) in which PyVRP also chooses the day of each
-     one-visit customer, warm-started from the current plan and alternated with the
-     combination search for customers with several visits.
+     one-visit customer, warm-started from the current plan; when multi-visit
+     customers have a choice of combination, a large neighbourhood search
+     (:mod:`territory.routing._pvrp_alns`) ruins and recreates the combinations of
+     clusters of customers, runs the combination search and gives each candidate a
+     very short PyVRP run, with threshold acceptance.
 
 Capacity and duration excesses are penalised heavily in the search; the engines only
 return plans that are feasible. The result is checked by :meth:`PeriodicSolution.check`.
@@ -34,13 +37,14 @@ import numpy as np
 
 from territory.errors import ValidationError
 from territory.routing._engine import DayProblem, Engine, get_engine
+from territory.routing._pvrp_alns import search_combinations
 from territory.routing._pvrp_instance import (
     PeriodicInstance,
     combination_days,
     days_combination,
     read_cordeau,
 )
-from territory.routing._pvrp_joint import improve_jointly, joint_available
+from territory.routing._pvrp_joint import joint_available
 from territory.routing._pvrp_search import DayPlan, feasible_combinations
 from territory.routing._pvrp_solution import (
     PeriodicRoute,
@@ -68,8 +72,6 @@ INITIAL_SHARE = 0.25
 POLISH_SHARE = 0.15
 #: Share of the time limit the first combination search may use.
 SEARCH_SHARE = 0.15
-#: Whole-period PyVRP runs per time limit when combinations must be searched too.
-JOINT_ROUNDS = 4
 #: Shortest engine call, seconds.
 MIN_SLICE = 0.1
 
@@ -140,52 +142,6 @@ def _solution(plan: DayPlan, engine: str, seconds: float, seed: int) -> Periodic
     )
     cost = sum(route_cost(plan.instance, r.customers) for r in routes)
     return PeriodicSolution(plan.instance, routes, cost, engine, seconds, seed)
-
-
-def _joint_rounds(
-    plan: DayPlan,
-    rng: np.random.Generator,
-    deadline: float,
-    time_limit: float,
-    seed: int,
-    max_rounds: int | None,
-    iterations: int | None,
-) -> tuple[DayPlan, int]:
-    """Alternate whole-period PyVRP runs with the combination search; keep the best.
-
-    Each PyVRP run starts from the best plan so far (re-seeded); in between, the
-    combination search moves multi-visit customers to cheaper combinations.
-    """
-    best, best_cost = plan.copy(), plan.cost()
-    inst = plan.instance
-    # The PyVRP model chooses the day of one-visit customers itself; only a choice
-    # between combinations of several visits needs the combination search in between.
-    choices = any(
-        inst.frequency[c] > 1 and len(plan.options[c]) > 1 for c in range(1, inst.size + 1)
-    )
-    slice_seconds = max(0.5, time_limit / JOINT_ROUNDS) if choices else time_limit
-    rounds = 0
-    overhead = 0.0  # model building and PyVRP's set-up, measured on each run
-    while max_rounds is None or rounds < max_rounds:
-        left = deadline - time.perf_counter() - overhead
-        if left < MIN_SLICE:
-            break
-        rounds += 1
-        asked = min(slice_seconds, left)
-        began = time.perf_counter()
-        improve_jointly(plan, asked, seed + rounds, iterations)
-        overhead = max(overhead, time.perf_counter() - began - asked)
-        if plan.cost() < best_cost - 1e-9:
-            best, best_cost = plan.copy(), plan.cost()
-        else:
-            plan = best.copy()
-        left = deadline - time.perf_counter()
-        # No perturbation needed: the next PyVRP run (new seed) diversifies.
-        plan.local_search(rng, time.perf_counter() + min(left, 0.25 * slice_seconds))
-        if plan.cost() < best_cost - 1e-9:
-            best, best_cost = plan.copy(), plan.cost()
-        logger.debug("pvrp %s: round %d, best %.2f", plan.instance.name, rounds, best_cost)
-    return best, rounds
 
 
 def _day_rounds(
@@ -300,7 +256,7 @@ def solve_pvrp(
     if whole_period and not joint_available():
         raise ImportError("whole_period=True needs PyVRP: pip install 'territory[pyvrp]'")
     if whole_period:
-        best, rounds = _joint_rounds(
+        best, rounds = search_combinations(
             plan, rng, deadline, time_limit, seed, max_rounds, engine_iterations
         )
     else:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -37,8 +38,18 @@ def joint_available() -> bool:
     return True
 
 
-def candidate_visits(plan: DayPlan) -> tuple[list[tuple[int, int]], list[list[int]]]:
+def candidate_visits(
+    plan: DayPlan, free: Collection[int] | None = None
+) -> tuple[list[tuple[int, int]], list[list[int]]]:
     """The visits a whole-period model may make, and the groups of alternatives.
+
+    Parameters
+    ----------
+    plan
+        The current plan.
+    free
+        One-visit customers whose day the model may change (default all); the others
+        keep their current day.
 
     Returns
     -------
@@ -56,7 +67,7 @@ def candidate_visits(plan: DayPlan) -> tuple[list[tuple[int, int]], list[list[in
         current = plan.chosen[c]
         assert current is not None
         options = plan.options[c]
-        if plan.instance.frequency[c] == 1 and len(options) > 1:
+        if plan.instance.frequency[c] == 1 and len(options) > 1 and (free is None or c in free):
             groups.append(list(range(len(visits), len(visits) + len(options))))
             visits.extend((c, o[0]) for o in sorted(options))
         else:
@@ -94,7 +105,11 @@ def _ceil(values: Any, scale: int) -> Any:
 
 
 def improve_jointly(
-    plan: DayPlan, seconds: float, seed: int, iterations: int | None = None
+    plan: DayPlan,
+    seconds: float,
+    seed: int,
+    iterations: int | None = None,
+    free: Collection[int] | None = None,
 ) -> bool:
     """Re-optimise routes and single-visit days of ``plan`` in one PyVRP run.
 
@@ -108,6 +123,9 @@ def improve_jointly(
         PyVRP seed.
     iterations
         Optional PyVRP iteration limit (reproducible runs); ``seconds`` stays a cap.
+    free
+        One-visit customers whose day may change (default all): fewer alternatives
+        make a smaller model and faster iterations.
 
     Returns
     -------
@@ -141,7 +159,7 @@ def improve_jointly(
     ]
     slot = max(day_ticks) + 1
     locations = [Location(x=float(inst.x[i]), y=float(inst.y[i])) for i in range(n + 1)]
-    owner, alternatives = candidate_visits(plan)
+    owner, alternatives = candidate_visits(plan, free)
     visit = {key: k for k, key in enumerate(owner)}
     grouped = {k: g for g, members in enumerate(alternatives) for k in members}
     clients = [

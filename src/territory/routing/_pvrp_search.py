@@ -277,37 +277,75 @@ class DayPlan:
             _, days = self.best_combination(int(customers[k]))
             self.place(int(customers[k]), days)
 
-    def local_search(self, rng: np.random.Generator, deadline: float) -> bool:
-        """Move customers to their cheapest combination and positions until none improves.
+    def local_search(
+        self,
+        rng: np.random.Generator,
+        deadline: float,
+        customers: list[int] | None = None,
+    ) -> bool:
+        """Move customers to cheaper combinations until none improves.
 
-        Each customer in random order is taken out of all its days and put back on the
-        cheapest usable combination (its own one included). Returns whether anything
-        improved.
+        Each customer in random order is priced on every usable combination without
+        being taken out: a day it already visits costs its removal saving, another
+        day its cheapest insertion on the current routes. The customer moves when a
+        combination is cheaper than its own; only the days it leaves or joins change.
+        Returns whether anything improved.
+
+        Parameters
+        ----------
+        rng
+            Order of the customers.
+        deadline
+            ``time.perf_counter()`` value to stop at.
+        customers
+            Customers to try (default all); after a move, all are tried again.
         """
+        pool = np.arange(1, self.instance.size + 1) if customers is None else np.array(customers)
         improved_any, improved = False, True
         while improved and time.perf_counter() < deadline:
             improved = False
-            for i in rng.permutation(np.arange(1, self.instance.size + 1)):
-                customer = int(i)
-                current = self.chosen[customer]
-                assert current is not None
-                saved = sum(self.removal(customer, d) for d in current)
-                self.remove(customer)
-                cost, days = self.best_combination(customer)
-                if cost < saved - 1e-7 * max(1.0, saved):
+            for i in rng.permutation(pool):
+                if self._move_combination(int(i)):
                     improved = improved_any = True
-                    self.place(customer, days)
-                else:
-                    self.place(customer, current)
                 if time.perf_counter() >= deadline:
                     break
         return improved_any
 
-    def perturb(self, rng: np.random.Generator, count: int) -> None:
+    def _move_combination(self, customer: int) -> bool:
+        """Put ``customer`` on a cheaper combination if there is one; return whether moved."""
+        options = self.options[customer]
+        current = self.chosen[customer]
+        assert current is not None
+        if len(options) < 2:
+            return False
+        price = {d: self.removal(customer, d) for d in current}
+        now = sum(price.values())
+        for days in options:
+            for d in days:
+                if d not in price:
+                    price[d] = self.insertion(customer, d)[0]
+        cost, best = min((sum(price[d] for d in days), days) for days in options)
+        if not cost < now - 1e-7 * max(1.0, abs(now)):
+            return False
+        for day in current:
+            if day not in best:
+                r, k = self.cache(day).where[customer]
+                del self.routes[day][r][k]
+                if not self.routes[day][r]:
+                    del self.routes[day][r]
+                self._cache[day] = None
+        for day in best:
+            if day not in current:
+                _, route, position = self.insertion(customer, day)
+                self.insert(customer, day, route, position)
+        self.chosen[customer] = best
+        return True
+
+    def perturb(self, rng: np.random.Generator, count: int) -> list[int]:
         """Ruin and recreate: take ``count`` customers near a random one out and reinsert.
 
         The removed customers go back in random order, each on a combination chosen with
-        up to 20 % random noise on its insertion cost.
+        up to 20 % random noise on its insertion cost. Returns the moved customers.
         """
         n = self.instance.size
         seed = int(rng.integers(1, n + 1))
@@ -317,3 +355,4 @@ class DayPlan:
         for i in rng.permutation(near):
             _, days = self.best_combination(int(i), noise=0.2, rng=rng)
             self.place(int(i), days)
+        return [int(i) for i in near]

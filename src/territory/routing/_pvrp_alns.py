@@ -1,0 +1,142 @@
+"""Search over day combinations alternated with whole-period PyVRP runs.
+
+The whole-period PyVRP model (:mod:`territory.routing._pvrp_joint`) re-optimises the
+routes and the day of every one-visit customer, but keeps the combination of each
+multi-visit customer. This module searches those combinations with a large
+neighbourhood search: each round ruins a cluster of related customers (removed from
+all their days), puts them back on their cheapest combinations (with noise), lets the
+combination local search of :class:`~territory.routing._pvrp_search.DayPlan` move
+customers between combinations, then gives the plan a short PyVRP run. A round's plan
+replaces the current one when it is feasible and not worse than the current cost
+plus a threshold that shrinks to zero over the run (threshold accepting); the best
+feasible plan is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from territory.routing._pvrp_joint import improve_jointly
+from territory.routing._pvrp_search import DayPlan
+
+__all__ = ["search_combinations"]
+
+logger = logging.getLogger("territory")
+
+#: Share of the time limit for the first PyVRP run on the constructed plan.
+FIRST_SHARE = 0.1
+#: Share of the time limit kept for the last PyVRP run on the best plan.
+FINAL_SHARE = 0.1
+#: Target number of ruin-and-recreate rounds per time limit.
+ROUNDS = 720
+#: Shortest and longest PyVRP run of a round, seconds.
+SLICE_BOUNDS = (0.08, 4.0)
+#: Starting acceptance threshold, as a share of the best cost.
+THRESHOLD = 0.01
+#: Fewest and most customers ruined in a round.
+RUIN_BOUNDS = (4, 40)
+#: Nearest customers of each ruined one that the local search tries after the ruin.
+NEIGHBOURS = 10
+#: Whether a round's PyVRP run may change the day of only the one-visit customers
+#: around the ruin (a smaller model, so more iterations in the short run).
+LOCAL_DAYS = True
+
+
+def _has_choices(plan: DayPlan) -> bool:
+    inst = plan.instance
+    return any(inst.frequency[c] > 1 and len(plan.options[c]) > 1 for c in range(1, inst.size + 1))
+
+
+def search_combinations(
+    plan: DayPlan,
+    rng: np.random.Generator,
+    deadline: float,
+    time_limit: float,
+    seed: int,
+    max_rounds: int | None,
+    iterations: int | None,
+) -> tuple[DayPlan, int]:
+    """Ruin and recreate combinations between short PyVRP runs; return the best plan.
+
+    Parameters
+    ----------
+    plan
+        A complete plan (every customer on a combination); it is changed.
+    rng
+        Random generator of the ruin and recreate choices.
+    deadline
+        ``time.perf_counter()`` value to finish by.
+    time_limit
+        Total seconds of the solve, to size the PyVRP runs.
+    seed
+        Base seed of the PyVRP runs (each run adds its round number).
+    max_rounds
+        Optional cap on the rounds (``None``: until the deadline).
+    iterations
+        Optional PyVRP iteration limit of every run.
+
+    Returns
+    -------
+    tuple
+        The best plan found (feasible when any was) and the number of rounds made.
+    """
+    n = plan.instance.size
+    # The NEIGHBOURS nearest other customers of each customer (row c - 1).
+    nearest = np.argsort(plan.dist[1:, 1:], axis=1, kind="stable")[:, 1 : NEIGHBOURS + 1] + 1
+    first = FIRST_SHARE * time_limit if _has_choices(plan) else time_limit
+    overhead = 0.0
+
+    def run_pyvrp(
+        target: DayPlan, seconds: float, run_seed: int, free: set[int] | None = None
+    ) -> None:
+        nonlocal overhead
+        seconds = min(seconds, deadline - time.perf_counter() - overhead)
+        if seconds < 0.05:
+            return
+        began = time.perf_counter()
+        improve_jointly(target, seconds, run_seed, iterations, free)
+        overhead = max(overhead, time.perf_counter() - began - seconds)
+
+    run_pyvrp(plan, first, seed)
+    plan.local_search(rng, deadline)
+    best = plan.copy()
+    best_cost = plan.cost() if plan.violation() == 0 else np.inf
+    current, current_cost = plan, best_cost
+    slice_seconds = float(np.clip(time_limit / ROUNDS, *SLICE_BOUNDS))
+    final = FINAL_SHARE * time_limit
+    ruin_high = max(RUIN_BOUNDS[0] + 1, min(RUIN_BOUNDS[1], n // 5))
+    rounds = 0
+    began = time.perf_counter()
+    span = max(deadline - final - began, 1e-9)
+    while max_rounds is None or rounds < max_rounds:
+        if deadline - time.perf_counter() - overhead < final + SLICE_BOUNDS[0]:
+            break
+        rounds += 1
+        if max_rounds is not None:
+            progress = rounds / max_rounds
+        else:
+            progress = min(1.0, (time.perf_counter() - began) / span)
+        trial = current.copy()
+        ruined = trial.perturb(rng, int(rng.integers(RUIN_BOUNDS[0], ruin_high + 1)))
+        around = {*ruined, *nearest[np.array(ruined) - 1].ravel().tolist()}
+        trial.local_search(rng, deadline, sorted(around))
+        run_pyvrp(trial, slice_seconds, seed + rounds, around if LOCAL_DAYS else None)
+        trial.local_search(rng, deadline)
+        if trial.violation() > 0:
+            continue
+        cost = trial.cost()
+        if cost < best_cost - 1e-9:
+            best, best_cost = trial.copy(), cost
+            logger.debug("pvrp %s: round %d, best %.2f", plan.instance.name, rounds, cost)
+        threshold = THRESHOLD * (1.0 - progress) * min(best_cost, current_cost)
+        if not np.isfinite(current_cost) or cost < current_cost + threshold:
+            current, current_cost = trial, cost
+    if np.isfinite(best_cost):
+        run_pyvrp(best, deadline - time.perf_counter(), seed)
+        best.local_search(rng, deadline)
+    else:
+        best = current
+    return best, rounds
