@@ -2,9 +2,11 @@
 
 A :class:`Subproblem` holds plain numpy arrays only, so it can be sent to another
 process by a :class:`concurrent.futures.Executor`. :func:`solve_subproblem` builds
-seeded starting territories, improves them by local search and, while the balance
-tolerances are not met, tries again from new seeds (``starts`` times at most),
-keeping the best plan found.
+seeded starting territories (or takes the given ``initial`` assignment), improves
+them by local search and, while a balance tolerance is missed, kicks the search out of
+its local optimum -- relocating a trapped territory, regrowing a stuck group (see
+:mod:`territory.territories._relocate`) or random border moves -- and tries again from
+new seeds (``max_starts`` times at most), keeping the best plan found.
 """
 
 from __future__ import annotations
@@ -202,18 +204,16 @@ def solve_subproblem(problem: Subproblem) -> SubSolution:
     tries = 0
     limit = max(problem.starts, problem.max_starts, 1)
     for tries in range(1, limit + 1):
-        labels0 = np.where(problem.locked >= 0, problem.locked, -1).astype(np.int64)
-        if problem.initial is not None:
-            centres = problem.anchors
-        elif problem.current is not None:
-            keep = (problem.current >= 0) & (labels0 < 0)
-            labels0[keep] = problem.current[keep]
-            centres = _assigned_centres(problem, labels0)
-        else:
-            centres = _start_centres(problem, rng)
         if problem.initial is not None:
             labels = problem.initial.astype(np.int64)
         else:
+            labels0 = np.where(problem.locked >= 0, problem.locked, -1).astype(np.int64)
+            if problem.current is not None:
+                keep = (problem.current >= 0) & (labels0 < 0)
+                labels0[keep] = problem.current[keep]
+                centres = _assigned_centres(problem, labels0)
+            else:
+                centres = _start_centres(problem, rng)
             labels = grow_regions(
                 neighbours,
                 problem.xy,
