@@ -115,6 +115,16 @@ def relocate(
     return None
 
 
+def _local_lists(setup: SearchSetup, nodes: IntArray) -> tuple[list[list[int]], list[list[int]]]:
+    """Neighbour and conflict lists of the subgraph on ``nodes``, in local indices."""
+    local = np.full(len(setup.xy), -1, dtype=np.int64)
+    local[nodes] = np.arange(len(nodes))
+    rows = nodes.tolist()
+    neighbours = [[int(local[k]) for k in setup.neighbours[i] if local[k] >= 0] for i in rows]
+    conflicts = [[int(local[k]) for k in setup.conflicts[i] if local[k] >= 0] for i in rows]
+    return neighbours, conflicts
+
+
 def _split_in_two(
     setup: SearchSetup, labels: IntArray, donor: int, freed: int, rng: np.random.Generator
 ) -> IntArray | None:
@@ -122,14 +132,7 @@ def _split_in_two(
     nodes = np.flatnonzero(labels == donor)
     if len(nodes) < 2:
         return None
-    local = np.full(len(labels), -1, dtype=np.int64)
-    local[nodes] = np.arange(len(nodes))
-    neighbours = [
-        [int(local[k]) for k in setup.neighbours[i] if local[k] >= 0] for i in nodes.tolist()
-    ]
-    conflicts = [
-        [int(local[k]) for k in setup.conflicts[i] if local[k] >= 0] for i in nodes.tolist()
-    ]
+    neighbours, conflicts = _local_lists(setup, nodes)
     xy = setup.xy[nodes]
     weights = setup.weights[nodes]
     targets = setup.targets[[donor, freed]]
@@ -212,14 +215,7 @@ def regrow(
     nodes = np.flatnonzero(np.isin(labels, group))
     if len(nodes) < len(group):
         return None
-    local = np.full(len(labels), -1, dtype=np.int64)
-    local[nodes] = np.arange(len(nodes))
-    neighbours = [
-        [int(local[k]) for k in setup.neighbours[i] if local[k] >= 0] for i in nodes.tolist()
-    ]
-    conflicts = [
-        [int(local[k]) for k in setup.conflicts[i] if local[k] >= 0] for i in nodes.tolist()
-    ]
+    neighbours, conflicts = _local_lists(setup, nodes)
     xy = setup.xy[nodes]
     weights = setup.weights[nodes]
     share = (weights / weights.sum(axis=0).clip(min=1e-12)).mean(axis=1)
