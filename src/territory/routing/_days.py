@@ -164,8 +164,9 @@ def choose_patterns(
     sequence = sorted(range(n), key=lambda i: (-freq[i], -freq[i] * work[i], i))
     load = np.zeros(n_days)
     chosen = [-1] * n
-    for i in sequence:
-        costs = pattern_costs(
+
+    def costs_of(i: int) -> FloatArray:
+        return pattern_costs(
             xy[i],
             patterns[i],
             irregular[i],
@@ -176,6 +177,9 @@ def choose_patterns(
             minutes_per_km,
             float(trips[i]),
         )
+
+    for i in sequence:
+        costs = costs_of(i)
         best = int(np.argmin(costs))
         chosen[i] = best
         load[patterns[i][best]] += work[i]
@@ -191,17 +195,7 @@ def choose_patterns(
         for i in sequence:
             current = patterns[i][chosen[i]]
             load[current] -= work[i]
-            costs = pattern_costs(
-                xy[i],
-                patterns[i],
-                irregular[i],
-                centres,
-                load,
-                capacity,
-                float(work[i]),
-                minutes_per_km,
-                float(trips[i]),
-            )
+            costs = costs_of(i)
             best = int(np.argmin(costs))
             if costs[best] < costs[chosen[i]] - 1e-9:
                 chosen[i] = best

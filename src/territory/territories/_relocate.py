@@ -36,11 +36,16 @@ MAX_GROUP = 10
 REASON_RELOCATED = -3
 
 
-def _mean_deviation(setup: SearchSetup, labels: IntArray) -> FloatArray:
-    """Mean relative deviation from target over the measures, per territory."""
+def _loads(setup: SearchSetup, labels: IntArray) -> FloatArray:
+    """Total of every measure per territory."""
     load = np.zeros_like(setup.targets)
     np.add.at(load, labels, setup.weights)
-    dev = load / setup.targets - 1.0
+    return load
+
+
+def _mean_deviation(setup: SearchSetup, labels: IntArray) -> FloatArray:
+    """Mean relative deviation from target over the measures, per territory."""
+    dev = _loads(setup, labels) / setup.targets - 1.0
     finite = np.isfinite(setup.tolerance)
     out: FloatArray = dev[:, finite].mean(axis=1) if finite.any() else dev.mean(axis=1)
     return out
@@ -149,9 +154,7 @@ def _split_in_two(
 
 def _out_of_band(setup: SearchSetup, labels: IntArray) -> FloatArray:
     """Total relative excess over the tolerance band, per territory."""
-    load = np.zeros_like(setup.targets)
-    np.add.at(load, labels, setup.weights)
-    dev = np.abs(load / setup.targets - 1.0)
+    dev = np.abs(_loads(setup, labels) / setup.targets - 1.0)
     out: FloatArray = np.maximum(dev - setup.tolerance, 0.0).sum(axis=1)
     return out
 
@@ -163,8 +166,7 @@ def _group_around(setup: SearchSetup, labels: IntArray, centre: int) -> IntArray
     total closest to its target -- while the group's total misses its target by more
     than half a tolerance and it has fewer than :data:`MAX_GROUP` territories.
     """
-    load = np.zeros_like(setup.targets)
-    np.add.at(load, labels, setup.weights)
+    load = _loads(setup, labels)
     half = 0.5 * setup.tolerance
     group = np.union1d([centre], _touching(setup, labels, centre))
 

@@ -180,9 +180,6 @@ def solve_subproblem(problem: Subproblem) -> SubSolution:
     started = time.perf_counter()
     deadline = None if problem.time_limit is None else started + problem.time_limit
     n = len(problem.xy)
-    if n == 0 or len(problem.targets) == 1:
-        labels = np.zeros(n, np.int64)
-        return SubSolution(labels, (REASON_NONE,) * n, *_violation_dispersion(problem, labels))
     neighbours = _neighbour_lists(problem.indptr, problem.indices)
     setup = SearchSetup(
         neighbours=neighbours,
@@ -199,6 +196,10 @@ def solve_subproblem(problem: Subproblem) -> SubSolution:
         max_moves=problem.max_moves,
         max_moved=problem.max_moved,
     )
+    if n == 0 or len(problem.targets) == 1:  # nothing to choose
+        labels = np.zeros(n, np.int64)
+        violation, dispersion = objective_parts(setup, labels)
+        return SubSolution(labels, (REASON_NONE,) * n, violation, dispersion, 0, 0.0)
     rng = np.random.default_rng(problem.seed)
     best: SubSolution | None = None
     tries = 0
@@ -241,19 +242,6 @@ def solve_subproblem(problem: Subproblem) -> SubSolution:
         tries,
         time.perf_counter() - started,
     )
-
-
-def _violation_dispersion(problem: Subproblem, labels: IntArray) -> tuple[float, float, int, float]:
-    """Violation, dispersion, starts and seconds of an assignment made without search."""
-    load = np.zeros_like(problem.targets)
-    np.add.at(load, labels, problem.weights)
-    dev = np.abs(load / problem.targets - 1.0)
-    violation = float(np.maximum(dev - problem.tolerance, 0.0).sum())
-    centres = problem.anchors if problem.use_homes else problem.xy.mean(axis=0, keepdims=True)
-    dispersion = (
-        float(np.linalg.norm(problem.xy - centres[labels], axis=1).sum()) if len(labels) else 0.0
-    )
-    return violation, dispersion, 0, 0.0
 
 
 def _assigned_centres(problem: Subproblem, labels: IntArray) -> FloatArray:

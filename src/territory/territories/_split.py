@@ -74,14 +74,18 @@ class Part:
     problem: Subproblem
 
 
-def _induced(problem: Subproblem, nodes: IntArray) -> tuple[IntArray, IntArray]:
-    """CSR arrays of the subgraph induced by ``nodes`` (sorted)."""
+def _adjacency(problem: Subproblem) -> sparse.csr_matrix:
+    """The neighbourhood graph of ``problem`` as a sparse matrix."""
     n = len(problem.xy)
-    graph = sparse.csr_matrix(
+    return sparse.csr_matrix(
         (np.ones(len(problem.indices), dtype=np.int8), problem.indices, problem.indptr),
         shape=(n, n),
     )
-    sub = graph[nodes][:, nodes].tocsr()
+
+
+def _induced(problem: Subproblem, nodes: IntArray) -> tuple[IntArray, IntArray]:
+    """CSR arrays of the subgraph induced by ``nodes`` (sorted)."""
+    sub = _adjacency(problem)[nodes][:, nodes].tocsr()
     sub.sort_indices()
     return sub.indptr.astype(np.int64), sub.indices.astype(np.int64)
 
@@ -185,15 +189,10 @@ def _sweep(problem: Subproblem, first: IntArray, share: FloatArray, locked: IntA
 
 def _absorb_fragments(problem: Subproblem, side: IntArray, locked: IntArray) -> IntArray:
     """Give the pieces of side 1 cut off from its largest piece to side 0."""
-    n = len(side)
-    graph = sparse.csr_matrix(
-        (np.ones(len(problem.indices), dtype=np.int8), problem.indices, problem.indptr),
-        shape=(n, n),
-    )
     second = np.flatnonzero(side == 1)
     if len(second) == 0:
         return side
-    _, piece = connected_components(graph[second][:, second], directed=False)
+    _, piece = connected_components(_adjacency(problem)[second][:, second], directed=False)
     main = int(np.argmax(np.bincount(piece)))
     stray = second[(piece != main) & (locked[second] != 1)]
     out = side.copy()
