@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from territory.routing._pvrp import read_cordeau, solve_pvrp
+from territory.routing.periodic import read_cordeau, solve_pvrp
 
 
 def _instance_numbers(path: Path) -> dict[str, Any]:

@@ -19,9 +19,13 @@ import statistics
 import time
 from pathlib import Path
 
-from territory.routing._check import check_solution
-from territory.routing._engine import ENGINE_NAMES, get_engine
-from territory.routing._solomon import read_solomon, read_solomon_bks
+from territory.routing.engines import (
+    ENGINE_NAMES,
+    check_solution,
+    get_engine,
+    read_solomon,
+    read_solomon_bks,
+)
 
 
 def family(name: str) -> str:

@@ -9,9 +9,16 @@ import numpy as np
 import pytest
 
 from territory.errors import ValidationError
-from territory.routing._check import check_solution, route_cost
-from territory.routing._engine import DayProblem, DaySolution, get_engine, to_integers
-from territory.routing._solomon import read_solomon, read_solomon_bks
+from territory.routing.engines import (
+    DayProblem,
+    DaySolution,
+    check_solution,
+    get_engine,
+    read_solomon,
+    read_solomon_bks,
+    route_cost,
+    to_integers,
+)
 
 SOLOMON = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "solomon"
 HAS_PYVRP = importlib.util.find_spec("pyvrp") is not None
@@ -337,7 +344,7 @@ def test_solomon_instances_close_to_bks(engine: str, max_gap: float, name: str) 
 
 def test_ortools_sub_ticks_keeps_the_chosen_nodes() -> None:
     """A sub-problem holds the depot and the chosen visits, in the given order."""
-    from territory.routing._ortools_model import sub_ticks
+    from territory.routing.engines.ortools.model import sub_ticks
 
     ticks = to_integers(random_problem(10, seed=2))
     sub = sub_ticks(ticks, [7, 3])
@@ -351,7 +358,7 @@ def test_ortools_sub_ticks_keeps_the_chosen_nodes() -> None:
 
 def test_ortools_objective_matches_the_solver() -> None:
     """The objective computed from routes equals OR-Tools' objective of a soft model."""
-    from territory.routing._ortools_model import Model, objective, parameters, penalties
+    from territory.routing.engines.ortools.model import Model, objective, parameters, penalties
 
     problem = random_problem(25, seed=4)
     ticks = to_integers(problem)
@@ -366,7 +373,7 @@ def test_ortools_objective_matches_the_solver() -> None:
 
 def test_ortools_decomposed_rounds_are_reproducible_and_feasible() -> None:
     """From 40 visits on, rounds repair a few routes at a time; a work limit fixes them."""
-    from territory.routing._ortools_search import DECOMPOSE_FROM
+    from territory.routing.engines.ortools.search import DECOMPOSE_FROM
 
     problem = random_problem(DECOMPOSE_FROM + 20, seed=6, vehicles=12)
     engine = get_engine("ortools")

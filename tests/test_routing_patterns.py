@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from territory.routing._patterns import (
+from territory.routing.patterns import (
     cyclic_gaps,
     enumerate_patterns,
     irregularity,

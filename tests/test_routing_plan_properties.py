@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from territory.routing import Cycle, plan_routes
-from territory.routing._patterns import cyclic_gaps, required_gap
+from territory.routing.patterns import cyclic_gaps, required_gap
 
 WEEKDAY_SETS = ("Mon-Fri", "Mon,Wed,Fri", "Tue,Thu", "Mon")
 

@@ -6,8 +6,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from territory.routing._timing import DayShape, _walk, schedule_day
-from territory.routing._unplanned import OPENING_HOURS, REACHABLE, TOO_FAR, single_visit_status
+from territory.routing.planner.unplanned import (
+    OPENING_HOURS,
+    REACHABLE,
+    TOO_FAR,
+    single_visit_status,
+)
+from territory.routing.timing import DayShape, _walk, schedule_day
 
 
 def _shape(seed: int, n: int, lunch: bool, day_end: float) -> DayShape:

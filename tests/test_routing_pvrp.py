@@ -1,4 +1,4 @@
-"""Tests of the periodic VRP solver (territory.routing._pvrp)."""
+"""Tests of the periodic VRP solver (territory.routing.periodic.solve)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from territory.errors import InfeasibleError, ValidationError
-from territory.routing._pvrp import (
+from territory.routing.periodic import (
     PeriodicInstance,
     PeriodicRoute,
     PeriodicSolution,
@@ -20,8 +20,8 @@ from territory.routing._pvrp import (
     read_cordeau,
     solve_pvrp,
 )
-from territory.routing._pvrp_search import DayPlan, feasible_combinations
-from territory.routing._pvrp_solution import route_cost
+from territory.routing.periodic.dayplan import DayPlan, feasible_combinations
+from territory.routing.periodic.solution import route_cost
 
 BENCHMARKS = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "cordeau-pvrp"
 
@@ -40,7 +40,7 @@ TINY = """1 2 3 5
 
 
 def _engine_or_skip(name: str) -> str:
-    from territory.routing._engine import get_engine
+    from territory.routing.engines import get_engine
 
     try:
         get_engine(name)

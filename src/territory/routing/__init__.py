@@ -20,18 +20,18 @@ allows -> repair (other patterns, pushing out lower-priority visits) -> customer
 without a visit are offered to nearby reps with time left.
 """
 
-from territory.routing._cycle import Cycle
-from territory.routing._plan import plan_routes
-from territory.routing._pvrp import (
+from territory.routing.cycle import Cycle
+from territory.routing.periodic import (
     PeriodicInstance,
     PeriodicRoute,
     PeriodicSolution,
     read_cordeau,
     solve_pvrp,
 )
-from territory.routing._result import RoutePlan, regularity_metrics
-from territory.routing._timing import LUNCH_WINDOW
-from territory.routing._unplanned import REASONS
+from territory.routing.planner.plan import plan_routes
+from territory.routing.planner.unplanned import REASONS
+from territory.routing.result import RoutePlan, regularity_metrics
+from territory.routing.timing import LUNCH_WINDOW
 
 __all__ = [
     "LUNCH_WINDOW",

@@ -13,7 +13,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from territory.routing._engine import DayProblem, DaySolution
+from territory.routing.engines.problem import DayProblem, DaySolution
 
 __all__ = ["check_solution", "route_cost"]
 
@@ -38,7 +38,7 @@ def route_cost(problem: DayProblem, route: Sequence[int]) -> float:
     Examples
     --------
     >>> import numpy as np
-    >>> from territory.routing._engine import DayProblem
+    >>> from territory.routing.engines.problem import DayProblem
     >>> t = np.array([[0.0, 2.0, 3.0], [2.0, 0.0, 1.0], [3.0, 1.0, 0.0]])
     >>> p = DayProblem(t, np.zeros(3), np.zeros(3), np.full(3, 100.0))
     >>> route_cost(p, [1, 2])
@@ -243,7 +243,7 @@ def check_solution(problem: DayProblem, solution: DaySolution, tol: float = 1e-3
     Examples
     --------
     >>> import numpy as np
-    >>> from territory.routing._engine import DayProblem, DaySolution
+    >>> from territory.routing.engines.problem import DayProblem, DaySolution
     >>> t = np.array([[0.0, 10.0], [10.0, 0.0]])
     >>> p = DayProblem(t, np.zeros(2), np.array([0.0, 0.0]), np.array([100.0, 5.0]))
     >>> check_solution(p, DaySolution(routes=[[1]], cost=20.0))

@@ -4,7 +4,7 @@ Each working day of the cycle gets a centre. Customers are placed by decreasing
 frequency (then workload) on the valid pattern that minimises the distance from the
 customer to the centres of the pattern's days, a load penalty (convex, so days stay
 balanced; steep beyond the day's capacity) and a small penalty per point of
-:func:`~territory.routing._patterns.irregularity`. Centres start from a weighted
+:func:`~territory.routing.patterns.irregularity`. Centres start from a weighted
 k-means with one cluster per working weekday (the same weekday of every week shares a
 centre, so routes tend to repeat week to week); a few passes then move the centres to
 their days' customers and re-place each customer.

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from territory.routing._pvrp_instance import PeriodicInstance, combination_days
+from territory.routing.periodic.instance import PeriodicInstance, combination_days
 
 __all__ = ["PeriodicRoute", "PeriodicSolution", "check_routes", "route_cost"]
 

@@ -14,13 +14,19 @@ import numpy as np
 import pandas as pd
 
 from territory.errors import InfeasibleError, ValidationError
-from territory.routing._assign import Assignment, assign_customers, cycle_days_mask, rep_lunch
-from territory.routing._cycle import Cycle
-from territory.routing._engine import ENGINE_NAMES, get_engine
-from territory.routing._inputs import PlanInputs, prepare_inputs
-from territory.routing._patterns import enumerate_patterns, required_gap
-from territory.routing._rep_plan import RepOutcome, RepTask, plan_rep
-from territory.routing._result import RoutePlan, build_plan
+from territory.routing.cycle import Cycle
+from territory.routing.engines import ENGINE_NAMES, get_engine
+from territory.routing.patterns import enumerate_patterns, required_gap
+from territory.routing.planner.assemble import build_plan
+from territory.routing.planner.assign import (
+    Assignment,
+    assign_customers,
+    cycle_days_mask,
+    rep_lunch,
+)
+from territory.routing.planner.inputs import PlanInputs, prepare_inputs
+from territory.routing.planner.rep_plan import RepOutcome, RepTask, plan_rep
+from territory.routing.result import RoutePlan
 from territory.travel import GreatCircleTravel, Points, TravelMatrix, TravelModel
 
 __all__ = ["plan_routes"]

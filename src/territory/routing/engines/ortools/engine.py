@@ -2,7 +2,7 @@
 
 The model (time dimension with windows, shift, breaks and ``max_duration``; load
 dimension; penalties of optional visits) is built in
-:mod:`territory.routing._ortools_model`. OR-Tools does all route optimisation; this
+:mod:`territory.routing.engines.ortools.model`. OR-Tools does all route optimisation; this
 module only decides where its searches start and which result is kept. In two
 phases:
 
@@ -11,11 +11,11 @@ phases:
    local search descent; the best local optimum wins. They win on different shapes
    of instance, and the arc-based ones often find no solution on tight windows (so
    their time is capped, and with a work limit they are left out).
-2. Iterated ruin and repair (:mod:`territory.routing._ortools_search`): take out a
+2. Iterated ruin and repair (:mod:`territory.routing.engines.ortools.search`): take out a
    random visit and its nearest neighbours and let OR-Tools' descent reinsert them
    and improve, accept the result when it is better (or slightly worse early on).
    Small problems (a rep-day) are repaired in a model of the whole problem; from
-   :data:`~territory.routing._ortools_search.DECOMPOSE_FROM` visits on, a round
+   :data:`~territory.routing.engines.ortools.search.DECOMPOSE_FROM` visits on, a round
    models only the routes that lost a visit, which makes rounds several times
    faster on 100 visits; the best routes then get one descent of the whole problem.
    In the repair models mandatory visits are soft (a penalty larger than any set
@@ -40,9 +40,9 @@ import dataclasses
 import logging
 import time
 
-from territory.routing._engine import DayProblem, DaySolution, IntegerProblem, to_integers
-from territory.routing._ortools_model import Candidate, Model, parameters
-from territory.routing._ortools_search import Search, full_model, polish, ruin_and_repair
+from territory.routing.engines.ortools.model import Candidate, Model, parameters
+from territory.routing.engines.ortools.search import Search, full_model, polish, ruin_and_repair
+from territory.routing.engines.problem import DayProblem, DaySolution, IntegerProblem, to_integers
 
 __all__ = ["OrToolsEngine"]
 
@@ -60,7 +60,7 @@ class OrToolsEngine:
     Examples
     --------
     >>> import numpy as np
-    >>> from territory.routing._engine import DayProblem
+    >>> from territory.routing.engines.problem import DayProblem
     >>> t = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 1.0], [2.0, 1.0, 0.0]])
     >>> p = DayProblem(t, np.zeros(3), np.zeros(3), np.full(3, 100.0))
     >>> solution = OrToolsEngine().solve(p, time_limit=1.0, iterations=5)

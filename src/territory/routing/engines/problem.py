@@ -24,23 +24,20 @@ shared project machine: OR-Tools does about 15-80 rounds per second on 100 visit
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from territory.errors import ProblemCollector, ValidationError
+from territory.errors import ProblemCollector
 
 __all__ = [
     "COST_SCALE",
     "DEMAND_SCALE",
-    "ENGINE_NAMES",
     "TIME_SCALE",
     "DayProblem",
     "DaySolution",
-    "Engine",
     "IntegerProblem",
-    "get_engine",
     "to_integers",
 ]
 
@@ -52,8 +49,6 @@ TIME_SCALE = 1000
 COST_SCALE = 1000
 #: Integer ticks per demand unit used by engines that need integer loads.
 DEMAND_SCALE = 1000
-#: Names accepted by :func:`get_engine`.
-ENGINE_NAMES = ("ortools", "pyvrp")
 
 _TABLE = "day problem"
 
@@ -311,63 +306,4 @@ def to_integers(problem: DayProblem) -> IntegerProblem:
             else np.rint(problem.drop_penalty * COST_SCALE).astype(np.int64)
         ),
         breaks=breaks,
-    )
-
-
-class Engine(Protocol):
-    """A solver of :class:`DayProblem`."""
-
-    name: str
-
-    def solve(
-        self,
-        problem: DayProblem,
-        *,
-        time_limit: float,
-        seed: int = 0,
-        iterations: int | None = None,
-    ) -> DaySolution:
-        """Solve ``problem`` within ``time_limit`` seconds, deterministically for ``seed``.
-
-        ``iterations`` is a deterministic work limit; with it, the same problem and seed
-        give the same solution whatever the machine load (``time_limit`` is a cap).
-        """
-        ...
-
-
-def get_engine(name: str) -> Engine:
-    """Return the engine called ``name`` (``"ortools"`` or ``"pyvrp"``).
-
-    Parameters
-    ----------
-    name
-        One of :data:`ENGINE_NAMES`.
-
-    Returns
-    -------
-    Engine
-        A fresh engine instance.
-
-    Raises
-    ------
-    ValidationError
-        For an unknown name.
-    ImportError
-        When the engine's solver package is not installed.
-
-    Examples
-    --------
-    >>> get_engine("ortools").name
-    'ortools'
-    """
-    if name == "ortools":
-        from territory.routing._ortools_engine import OrToolsEngine
-
-        return OrToolsEngine()
-    if name == "pyvrp":
-        from territory.routing._pyvrp_engine import PyVrpEngine
-
-        return PyVrpEngine()
-    raise ValidationError(
-        f"engine: unknown engine {name!r}; choose one of {', '.join(ENGINE_NAMES)}"
     )

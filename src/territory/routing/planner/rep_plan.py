@@ -3,7 +3,7 @@
 :func:`plan_rep` is a top-level function of one plain-data :class:`RepTask`, so it can
 run in any ``concurrent.futures`` executor (threads, processes, Dask). Steps:
 
-1. choose a visit pattern per customer (:func:`~territory.routing._days.choose_patterns`);
+1. choose a visit pattern per customer (:func:`.day_patterns.choose_patterns`);
 2. build each day by cheapest feasible insertion, highest priority first;
 3. repair every customer with a visit that did not fit: another valid pattern whose
    days all take it, else push out lower-priority visits on its days, else keep the
@@ -27,10 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from territory.routing._days import choose_patterns
-from territory.routing._engine import DayProblem, get_engine
-from territory.routing._patterns import irregularity
-from territory.routing._timing import DayShape, schedule_day
+from territory.routing.engines import DayProblem, get_engine
+from territory.routing.patterns import irregularity
+from territory.routing.planner.day_patterns import choose_patterns
+from territory.routing.timing import DayShape, schedule_day
 
 __all__ = ["DayRoute", "RepOutcome", "RepTask", "plan_rep"]
 

@@ -5,7 +5,7 @@ descent (greedy local search) reinsert them and improve the routes. Two kinds of
 round:
 
 - *full*: the descent runs on a model of the whole problem, with the removed
-  visits soft (see :class:`~territory.routing._ortools_model.Model`). Used for
+  visits soft (see :class:`~territory.routing.engines.ortools.model.Model`). Used for
   small problems (a rep-day), where a round takes a few milliseconds.
 - *decomposed*: only the routes that lost a visit (plus the visits left out, and
   one empty vehicle when the fleet allows) are modelled, and the descent repairs
@@ -25,8 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from territory.routing._engine import DayProblem, IntegerProblem
-from territory.routing._ortools_model import (
+from territory.routing.engines.ortools.model import (
     Candidate,
     Model,
     objective,
@@ -34,6 +33,7 @@ from territory.routing._ortools_model import (
     penalties,
     sub_ticks,
 )
+from territory.routing.engines.problem import DayProblem, IntegerProblem
 
 __all__ = ["ACCEPT_WORSE", "DECOMPOSE_FROM", "SPARE_VEHICLES", "Search", "ruin_and_repair"]
 

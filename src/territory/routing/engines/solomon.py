@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from territory.errors import ValidationError
-from territory.routing._engine import DayProblem
+from territory.routing.engines.problem import DayProblem
 
 __all__ = ["SolomonInstance", "read_solomon", "read_solomon_bks"]
 

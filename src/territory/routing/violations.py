@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from territory.routing._patterns import cyclic_gaps, required_gap
-from territory.routing._timing import LUNCH_WINDOW
+from territory.routing.patterns import cyclic_gaps, required_gap
+from territory.routing.timing import LUNCH_WINDOW
 from territory.travel import Points
 
 if TYPE_CHECKING:
-    from territory.routing._result import RoutePlan
+    from territory.routing.result import RoutePlan
 
 __all__ = ["find_violations"]
 

@@ -19,8 +19,8 @@ import importlib.util
 import logging
 from typing import Any
 
-from territory.routing._check import route_cost
-from territory.routing._engine import (
+from territory.routing.engines.check import route_cost
+from territory.routing.engines.problem import (
     TIME_SCALE,
     DayProblem,
     DaySolution,
@@ -44,7 +44,7 @@ class PyVrpEngine:
     Examples
     --------
     >>> import numpy as np
-    >>> from territory.routing._engine import DayProblem
+    >>> from territory.routing.engines.problem import DayProblem
     >>> t = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 1.0], [2.0, 1.0, 0.0]])
     >>> p = DayProblem(t, np.zeros(3), np.zeros(3), np.full(3, 100.0))
     >>> solution = PyVrpEngine().solve(p, time_limit=1.0, iterations=200)

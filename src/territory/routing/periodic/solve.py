@@ -17,10 +17,10 @@
      the combination search, re-solve only the days whose customers changed and keep
      the result when it is cheaper; the time left polishes every day of the best plan;
    * *whole period* (engine ``"pyvrp"``): one PyVRP model of all days (see
-     :mod:`territory.routing._pvrp_joint`) in which PyVRP also chooses the day of each
+     :mod:`territory.routing.periodic.joint`) in which PyVRP also chooses the day of each
      one-visit customer, warm-started from the current plan; when multi-visit
      customers have a choice of combination, a large neighbourhood search
-     (:mod:`territory.routing._pvrp_alns`) ruins and recreates the combinations of
+     (:mod:`territory.routing.periodic.alns`) ruins and recreates the combinations of
      clusters of customers, runs the combination search and gives each candidate a
      very short PyVRP run, with threshold acceptance.
 
@@ -36,33 +36,21 @@ import time
 import numpy as np
 
 from territory.errors import ValidationError
-from territory.routing._engine import DayProblem, Engine, get_engine
-from territory.routing._pvrp_alns import search_combinations
-from territory.routing._pvrp_instance import (
+from territory.routing.engines import DayProblem, Engine, get_engine
+from territory.routing.periodic.alns import search_combinations
+from territory.routing.periodic.dayplan import DayPlan, feasible_combinations
+from territory.routing.periodic.instance import (
     PeriodicInstance,
-    combination_days,
-    days_combination,
-    read_cordeau,
 )
-from territory.routing._pvrp_joint import joint_available
-from territory.routing._pvrp_search import DayPlan, feasible_combinations
-from territory.routing._pvrp_solution import (
+from territory.routing.periodic.joint import joint_available
+from territory.routing.periodic.solution import (
     PeriodicRoute,
     PeriodicSolution,
     check_routes,
     route_cost,
 )
 
-__all__ = [
-    "PeriodicInstance",
-    "PeriodicRoute",
-    "PeriodicSolution",
-    "check_routes",
-    "combination_days",
-    "days_combination",
-    "read_cordeau",
-    "solve_pvrp",
-]
+__all__ = ["solve_pvrp"]
 
 logger = logging.getLogger("territory")
 

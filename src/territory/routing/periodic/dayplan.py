@@ -5,7 +5,7 @@ removing a customer from its days and of inserting it (cheapest position) into t
 of another allowed combination. Capacity and duration excesses are priced with a large
 penalty so that the search can pass through infeasible states but prefers feasible
 ones. The daily routes are re-optimised elsewhere by a routing engine
-(:mod:`territory.routing._pvrp`).
+(:mod:`territory.routing.periodic.solve`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from territory.errors import InfeasibleError
-from territory.routing._pvrp_instance import PeriodicInstance, combination_days
+from territory.routing.periodic.instance import PeriodicInstance, combination_days
 
 __all__ = ["DayPlan", "feasible_combinations"]
 

@@ -11,7 +11,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from territory.errors import InfeasibleError, ProblemCollector
-from territory.routing._cycle import Cycle
+from territory.routing.cycle import Cycle
 from territory.tables import WEEKDAY_NAMES, validate_customers, validate_reps
 
 __all__ = ["GRADE_PRIORITY", "PlanInputs", "prepare_inputs"]

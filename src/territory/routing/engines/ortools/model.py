@@ -8,7 +8,7 @@ in a *soft* model, a prohibitive one per mandatory visit, so that a partial solu
 is a valid starting point).
 
 :func:`sub_ticks` cuts the integer problem down to a subset of the visits; the
-search in :mod:`territory.routing._ortools_search` repairs a few routes at a time in
+search in :mod:`territory.routing.engines.ortools.search` repairs a few routes at a time in
 such a sub-model.
 """
 
@@ -21,8 +21,8 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
-from territory.routing._check import route_cost
-from territory.routing._engine import TIME_SCALE, DayProblem, DaySolution, IntegerProblem
+from territory.routing.engines.check import route_cost
+from territory.routing.engines.problem import TIME_SCALE, DayProblem, DaySolution, IntegerProblem
 
 __all__ = ["Candidate", "Model", "objective", "parameters", "penalties", "sub_ticks"]
 

@@ -17,10 +17,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from territory.routing._cycle import Cycle
-from territory.routing._inputs import PlanInputs
-from territory.routing._patterns import enumerate_patterns, required_gap
-from territory.routing._unplanned import (
+from territory.routing.cycle import Cycle
+from territory.routing.patterns import enumerate_patterns, required_gap
+from territory.routing.planner.inputs import PlanInputs
+from territory.routing.planner.unplanned import (
     OPENING_HOURS,
     REACHABLE,
     TOO_FAR,
@@ -80,7 +80,7 @@ def cycle_days_mask(weekdays: NDArray[np.bool_], cycle: Cycle) -> list[bool]:
 
 def rep_lunch(inputs: PlanInputs, rep: int) -> tuple[float, float, float] | None:
     """The rep's lunch as ``(earliest start, latest start, minutes)`` or ``None``."""
-    from territory.routing._timing import LUNCH_WINDOW
+    from territory.routing.timing import LUNCH_WINDOW
 
     minutes = float(inputs.lunch_minutes[rep])
     if minutes <= 0:

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from territory.routing._engine import COST_SCALE, DEMAND_SCALE, TIME_SCALE
-from territory.routing._pvrp_search import DayPlan
+from territory.routing.engines import COST_SCALE, DEMAND_SCALE, TIME_SCALE
+from territory.routing.periodic.dayplan import DayPlan
 
 __all__ = ["candidate_visits", "improve_jointly", "joint_available", "replace_if_better"]
 

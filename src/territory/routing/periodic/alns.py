@@ -1,11 +1,11 @@
 """Search over day combinations alternated with whole-period PyVRP runs.
 
-The whole-period PyVRP model (:mod:`territory.routing._pvrp_joint`) re-optimises the
+The whole-period PyVRP model (:mod:`territory.routing.periodic.joint`) re-optimises the
 routes and the day of every one-visit customer, but keeps the combination of each
 multi-visit customer. This module searches those combinations with a large
 neighbourhood search: each round ruins a cluster of related customers (removed from
 all their days), puts them back on their cheapest combinations (with noise), lets the
-combination local search of :class:`~territory.routing._pvrp_search.DayPlan` move
+combination local search of :class:`~territory.routing.periodic.dayplan.DayPlan` move
 customers between combinations, then gives the plan a short PyVRP run. A round's plan
 replaces the current one when it is feasible and not worse than the current cost
 plus a threshold that shrinks to zero over the run (threshold accepting); the best
@@ -19,8 +19,8 @@ import time
 
 import numpy as np
 
-from territory.routing._pvrp_joint import improve_jointly
-from territory.routing._pvrp_search import DayPlan
+from territory.routing.periodic.dayplan import DayPlan
+from territory.routing.periodic.joint import improve_jointly
 
 __all__ = ["search_combinations"]
 
