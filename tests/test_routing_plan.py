@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from territory.errors import InfeasibleError, ValidationError
-from territory.routing import Cycle, RoutePlan, plan_routes
+from territory.routing import Cycle, PlanOptions, RoutePlan, plan_routes
 from territory.travel import GreatCircleTravel, Points
 
 HOME = (9.0, 48.0)
@@ -152,12 +152,18 @@ def test_no_pattern_and_no_rep_reasons() -> None:
     assert reasons == {"gap": "no_pattern", "sat": "no_rep"}
 
 
-def _lunch_plan(time_limit: float) -> RoutePlan:
+def _lunch_plan(time_limit: float, options: PlanOptions | None = None) -> RoutePlan:
     rows = [
         {"customer_id": f"c{i}", "lon": 9.0 + 0.002 * i, "service_minutes": 45} for i in range(9)
     ]
     reps = _reps(lunch_start="12:00", lunch_minutes=30)
-    return plan_routes(_customers(rows), reps, cycle=Cycle(weeks=1, days=1), time_limit=time_limit)
+    return plan_routes(
+        _customers(rows),
+        reps,
+        cycle=Cycle(weeks=1, days=1),
+        time_limit=time_limit,
+        options=options,
+    )
 
 
 def _check_lunch(plan: RoutePlan) -> None:
@@ -180,7 +186,7 @@ def test_lunch_break_is_kept() -> None:
 @pytest.mark.slow
 def test_lunch_break_is_kept_by_the_engine_route() -> None:
     """The same day re-solved by the routing engine still keeps its lunch break."""
-    plan = _lunch_plan(30.0)
+    plan = _lunch_plan(30.0, PlanOptions(polish=True))
     assert plan.stats["engine_days"] == 1
     _check_lunch(plan)
 
@@ -199,9 +205,67 @@ def test_same_seed_gives_identical_visits() -> None:
         for i in range(25)
     ]
     frame = pd.DataFrame(rows)
-    first = plan_routes(frame, _reps(), cycle=Cycle(weeks=2, days=5), time_limit=30, seed=1)
-    second = plan_routes(frame, _reps(), cycle=Cycle(weeks=2, days=5), time_limit=30, seed=1)
+    options = PlanOptions(iterations=300)
+    first, second = (
+        plan_routes(
+            frame, _reps(), cycle=Cycle(weeks=2, days=5), time_limit=30, seed=1, options=options
+        )
+        for _ in range(2)
+    )
     pd.testing.assert_frame_equal(first.visits, second.visits)
+
+
+def _spread_customers(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(n)],
+            "lon": 9.0 + rng.uniform(-0.15, 0.15, n),
+            "lat": 48.0 + rng.uniform(-0.1, 0.1, n),
+            "visits_per_cycle": rng.choice([1, 2, 4], n),
+            "service_minutes": 25.0,
+        }
+    )
+
+
+def test_a_longer_search_never_returns_a_worse_plan() -> None:
+    """More search rounds (same seed) give travel no longer, and no fewer visits."""
+    customers = _spread_customers(30, seed=4)
+    plans = [
+        plan_routes(
+            customers,
+            _reps(),
+            cycle=Cycle(weeks=2, days=5),
+            time_limit=60,
+            seed=3,
+            options=PlanOptions(iterations=rounds),
+        )
+        for rounds in (20, 400)
+    ]
+    assert len(plans[1].visits) >= len(plans[0].visits)
+    assert plans[1].stats["travel_minutes"] <= plans[0].stats["travel_minutes"] + 1e-6
+
+
+def test_stats_report_the_search_against_its_construction() -> None:
+    """Stats hold the construction's travel, the final travel, rounds and phase seconds."""
+    plan = plan_routes(
+        _spread_customers(30, seed=5),
+        _reps(),
+        cycle=Cycle(weeks=2, days=5),
+        time_limit=60,
+        options=PlanOptions(iterations=200),
+    )
+    stats = plan.stats
+    assert stats["search_rounds"] == 200
+    assert stats["travel_minutes"] <= stats["construction_travel_minutes"] + 1e-6
+    assert stats["travel_minutes"] == pytest.approx(plan.days["travel_minutes"].sum())
+    assert set(stats["phase_seconds"]) == {"construction", "search", "polish"}
+
+
+def test_options_must_be_plan_options() -> None:
+    """A dict instead of PlanOptions is a validation error naming the argument."""
+    with pytest.raises(ValidationError, match="options"):
+        plan_routes(_spread_customers(3, 0), _reps(), options={"iterations": 5})  # type: ignore[arg-type]
 
 
 def test_inputs_are_not_modified() -> None:
@@ -327,7 +391,13 @@ def test_tiny_time_limit_still_gives_a_feasible_plan() -> None:
             "service_minutes": 20.0,
         }
     )
-    plan = plan_routes(customers, _reps(), cycle=Cycle(weeks=1, days=2), time_limit=0.05)
+    plan = plan_routes(
+        customers,
+        _reps(),
+        cycle=Cycle(weeks=1, days=2),
+        time_limit=0.05,
+        options=PlanOptions(polish=True),
+    )
     assert plan.stats["days_without_engine"] > 0
     assert len(plan.visits) + int(plan.unplanned["visits_missing"].sum()) == 40
     assert plan.is_feasible()

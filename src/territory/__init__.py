@@ -18,7 +18,7 @@ from territory.grading import (
     VisitStandard,
     WeightedScore,
 )
-from territory.routing import Cycle, RoutePlan, plan_routes
+from territory.routing import Cycle, PlanOptions, RoutePlan, plan_routes
 from territory.territories import TerritoryPlan, design_territories
 from territory.travel import (
     GreatCircleTravel,
@@ -40,6 +40,7 @@ __all__ = [
     "InfeasibleError",
     "MatrixTravel",
     "ParetoABC",
+    "PlanOptions",
     "Points",
     "RFMGrading",
     "RelationshipPotentialMatrix",

@@ -13,14 +13,22 @@ works; service starts between ``opens`` and ``closes``; the lunch break starts w
 :data:`LUNCH_WINDOW` minutes of ``lunch_start``. Visits that do not fit are listed in
 :attr:`RoutePlan.unplanned`, lowest priority (grade D, then C, B, A) first.
 
-How: customers -> rep (fixed, or a capacity-aware regret assignment) -> visit pattern
-per customer (most regular valid patterns, days balanced and geographically tight) ->
-each rep-day built by feasible insertion and re-solved by the routing engine as time
-allows -> repair (other patterns, pushing out lower-priority visits) -> customers still
-without a visit are offered to nearby reps with time left.
+How: customers -> rep (fixed, or a capacity-aware assignment) -> a first plan per rep
+(visit patterns around day centres, cheapest feasible insertion, repair) -> the
+periodic search (:mod:`territory.routing.periodic.cycle_search`) moves customers
+between patterns and days, priced by insertion into the actual day routes, for the
+rest of the time budget -> customers still without a visit are offered to nearby reps
+with time left, and every rep's search continues. What the search optimises is set by
+:class:`PlanOptions`.
+
+The package holds three systems: :mod:`territory.routing.planner` (``plan_routes``
+and its steps), :mod:`territory.routing.engines` (the day solvers behind one
+interface) and :mod:`territory.routing.periodic` (periodic routing: the cycle search
+and ``solve_pvrp``).
 """
 
 from territory.routing.cycle import Cycle
+from territory.routing.options import PlanOptions
 from territory.routing.periodic import (
     PeriodicInstance,
     PeriodicRoute,
@@ -40,6 +48,7 @@ __all__ = [
     "PeriodicInstance",
     "PeriodicRoute",
     "PeriodicSolution",
+    "PlanOptions",
     "RoutePlan",
     "plan_routes",
     "read_cordeau",

@@ -7,15 +7,17 @@ import math
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from territory.errors import InfeasibleError, ValidationError
+from territory.routing.budget import Budget
 from territory.routing.cycle import Cycle
 from territory.routing.engines import ENGINE_NAMES, get_engine
+from territory.routing.options import PlanOptions
 from territory.routing.patterns import enumerate_patterns, required_gap
 from territory.routing.planner.assemble import build_plan
 from territory.routing.planner.assign import (
@@ -34,19 +36,21 @@ __all__ = ["plan_routes"]
 logger = logging.getLogger("territory")
 
 #: Share of ``time_limit`` by which the reps' first round should be done.
-FIRST_ROUND_SHARE = 0.7
-#: Share of ``time_limit`` by which the top-up round should be done (the rest covers
-#: set-up and building the result).
-REP_SHARE = 0.85
+FIRST_ROUND_SHARE = 0.55
+#: Share of ``time_limit`` by which the second round (top-up and continued search)
+#: should be done (the rest covers set-up and building the result).
+REP_SHARE = 0.9
 #: Deterministic work limit of each engine call (solutions visited by the search).
 ENGINE_ITERATIONS = 40
 _KM_PER_DEGREE = 111.195
 
 
 def _check_arguments(
-    time_limit: float, seed: int, engine: str, cycle: object, progress: object
+    time_limit: float, seed: int, engine: str, cycle: object, progress: object, options: object
 ) -> None:
     problems = []
+    if not isinstance(options, PlanOptions):
+        problems.append(f"options: expected a PlanOptions, got {type(options).__name__}")
     if not isinstance(cycle, Cycle):
         problems.append(f"cycle: expected a Cycle, got {type(cycle).__name__}")
     if (
@@ -139,6 +143,7 @@ def plan_routes(
     seed: int = 0,
     executor: Executor | None = None,
     progress: Callable[[int, int], Any] | None = None,
+    options: PlanOptions | None = None,
 ) -> RoutePlan:
     """Plan each rep's repeating visit cycle.
 
@@ -160,23 +165,27 @@ def plan_routes(
     engine
         Day-routing engine: ``"ortools"`` or ``"pyvrp"``.
     time_limit
-        Wall-clock budget in seconds for the whole call: 70 % for the reps' first
-        round, up to 85 % with the top-up round, the rest for building the result. The
-        construction (assignment, patterns, insertion, repair) always runs to the end,
-        so a limit below its time (about 5 s for 2,000 customers) is exceeded; only the
-        engine re-solving stops at the limit.
+        Wall-clock budget in seconds for the whole call, and it is used: 70 % for the
+        reps' first round (construction, then the periodic search until the rep's share
+        of the time is over, then the engine's polish), up to 85 % with the top-up
+        round, the rest for building the result. The construction (assignment,
+        patterns, insertion, repair) always runs to the end, so a limit below its time
+        (about 5 s for 2,000 customers) is exceeded. More time gives the search more
+        rounds, and a longer search is never worse than a shorter one with the same
+        seed.
     seed
-        Seed of every random choice. Each engine call runs with a deterministic work
-        limit, so the same inputs and seed give the same plan when the budget lets the
-        engine re-solve every day. When the budget runs out first, the remaining days
-        keep their insertion routes improved by 2-opt (logged, and counted in
-        ``RoutePlan.stats["days_without_engine"]``); which days those are depends on the
-        machine's speed, so such a run is not reproducible.
+        Seed of every random choice.  With ``options.iterations`` (a work limit) the
+        same inputs and seed give the same plan on any machine, as long as the time
+        limit is not reached first; otherwise the clock decides how many rounds the
+        search makes, so the plan depends on the machine's speed.
     executor
         Any ``concurrent.futures.Executor`` (also a Dask ``Client.get_executor()``);
         one task per rep. Default: in-process.
     progress
         Called as ``progress(done, total)`` after each rep.
+    options
+        The objective's soft terms (regularity, day balance) and the search's work
+        limit; see :class:`~territory.routing.PlanOptions`. Default ``PlanOptions()``.
 
     Returns
     -------
@@ -202,7 +211,8 @@ def plan_routes(
     """
     started = time.perf_counter()
     cycle = Cycle() if cycle is None else cycle
-    _check_arguments(time_limit, seed, engine, cycle, progress)
+    options = PlanOptions() if options is None else options
+    _check_arguments(time_limit, seed, engine, cycle, progress, options)
     get_engine(engine)  # fails early when the engine's package is missing
     travel = GreatCircleTravel() if travel is None else travel
     inputs, _ = prepare_inputs(customers, reps, cycle)
@@ -215,27 +225,30 @@ def plan_routes(
     workers = _workers(executor)
     cache: dict[tuple[int, int, int], list[tuple[int, ...]]] = {}
     first = max(0.0, time_limit * FIRST_ROUND_SHARE - (time.perf_counter() - started))
-    tasks, km = _build_tasks(inputs, cycle, assignment, travel, engine, seed, first, workers, cache)
+    settings = _Settings(engine, int(seed), options, workers)
+    tasks, km = _build_tasks(inputs, cycle, assignment, travel, settings, first, cache)
     outcomes = _run(tasks, executor, progress)
     second = time_limit * REP_SHARE - (time.perf_counter() - started)
     extra: list[RepTask] = []
     if second > 0:
-        extra, extra_km, rep_of = _top_up_tasks(
+        extra, extra_km, rep_of = _second_round(
             inputs,
             cycle,
             assignment,
             travel,
             tasks,
             outcomes,
-            (engine, seed, second, workers),
+            settings,
+            second,
             cache,
         )
     else:
         logger.warning(
-            "routing: no time left for offering unplanned customers to other reps "
-            "(time_limit %.1f s)",
+            "routing: no time left for a second round (offering unplanned customers to "
+            "other reps, searching on) within time_limit %.1f s",
             time_limit,
         )
+    first_outcomes = outcomes
     if extra:
         redone = {t.rep: o for t, o in zip(extra, _run(extra, executor, None), strict=True)}
         replaced = {t.rep: t for t in extra}
@@ -252,14 +265,9 @@ def plan_routes(
         outcomes,
         km,
         travel,
-        stats={
-            "engine": engine,
-            "seed": int(seed),
-            "time_limit": float(time_limit),
-            "seconds": time.perf_counter() - started,
-            "engine_days": sum(o.engine_days for o in outcomes),
-            "days_without_engine": sum(o.skipped_days for o in outcomes),
-        },
+        stats=_stats(
+            first_outcomes, outcomes, engine, seed, time_limit, time.perf_counter() - started
+        ),
     )
     if len(plan.visits) == 0:
         counts = plan.unplanned["reason"].value_counts().to_dict()
@@ -271,6 +279,49 @@ def plan_routes(
     return plan
 
 
+@dataclass(frozen=True)
+class _Settings:
+    """What every rep's task shares: engine, seed, objective, workers."""
+
+    engine: str
+    seed: int
+    options: PlanOptions
+    workers: int
+
+
+def _stats(
+    first: list[RepOutcome],
+    final: list[RepOutcome],
+    engine: str,
+    seed: int,
+    time_limit: float,
+    seconds: float,
+) -> dict[str, Any]:
+    """``RoutePlan.stats``: the run, the phases' seconds and the search's gain.
+
+    ``first`` are the first round's outcomes (whose construction is the plan's), and
+    ``final`` the outcomes the plan is made of.
+    """
+    phases: dict[str, float] = {}
+    rounds = 0
+    for outcome in [*first, *(o for o in final if not any(o is f for f in first))]:
+        rounds += outcome.search_rounds
+        for name, value in outcome.phases.items():
+            phases[name] = phases.get(name, 0.0) + value
+    return {
+        "engine": engine,
+        "seed": int(seed),
+        "time_limit": float(time_limit),
+        "seconds": seconds,
+        "engine_days": sum(o.engine_days for o in final),
+        "days_without_engine": sum(o.skipped_days for o in final),
+        "search_rounds": rounds,
+        "construction_travel_minutes": sum(o.construction_travel for o in first),
+        "travel_minutes": sum(o.travel for o in final),
+        "phase_seconds": phases,
+    }
+
+
 def _make_task(
     inputs: PlanInputs,
     cycle: Cycle,
@@ -278,12 +329,12 @@ def _make_task(
     travel: TravelModel,
     rep: int,
     members: np.ndarray,
-    settings: tuple[str, int, float, float],
+    settings: _Settings,
+    budget: Budget,
     cache: dict[tuple[int, int, int], list[tuple[int, ...]]],
     initial_routes: list[list[int]] | None = None,
 ) -> tuple[RepTask, np.ndarray]:
     """One rep's task (and its km matrix, kept for the result)."""
-    engine, seed, budget, deadline = settings
     _, matrix = _rep_matrix(inputs, rep, members, travel)
     home = Points(np.array(["home"], dtype=object), inputs.home_lon[[rep]], inputs.home_lat[[rep]])
     stops = Points(inputs.customer_ids[members], inputs.lon[members], inputs.lat[members])
@@ -308,11 +359,11 @@ def _make_task(
         lunch=rep_lunch(inputs, rep),
         working=cycle_days_mask(inputs.rep_days[rep], cycle),
         week_days=cycle.days,
-        engine=engine,
+        engine=settings.engine,
         budget=budget,
-        deadline=deadline,
-        seed=int(seed),
-        iterations=ENGINE_ITERATIONS,
+        seed=settings.seed,
+        engine_iterations=ENGINE_ITERATIONS,
+        options=settings.options,
         initial_routes=initial_routes,
     )
     return task, matrix.km
@@ -323,10 +374,8 @@ def _build_tasks(
     cycle: Cycle,
     assignment: Assignment,
     travel: TravelModel,
-    engine: str,
-    seed: int,
+    settings: _Settings,
     seconds: float,
-    workers: int,
     cache: dict[tuple[int, int, int], list[tuple[int, ...]]],
 ) -> tuple[list[RepTask], dict[int, np.ndarray]]:
     """First round: one task per rep with customers, sharing ``seconds`` by visits."""
@@ -340,29 +389,25 @@ def _build_tasks(
     for rep in sorted(by_rep):
         members = np.asarray(by_rep[rep], dtype=np.int64)
         share = float(inputs.visits[members].sum()) / total_visits
-        budget = seconds * min(workers, len(by_rep)) * share
+        budget = Budget(seconds * min(settings.workers, len(by_rep)) * share, deadline)
         task, km[rep] = _make_task(
-            inputs, cycle, assignment, travel, rep, members, (engine, seed, budget, deadline), cache
+            inputs, cycle, assignment, travel, rep, members, settings, budget, cache
         )
         tasks.append(task)
     return tasks, km
 
 
-def _top_up_tasks(
+def _top_up_moves(
     inputs: PlanInputs,
     cycle: Cycle,
     assignment: Assignment,
-    travel: TravelModel,
     tasks: list[RepTask],
     outcomes: list[RepOutcome],
-    settings: tuple[str, int, float, int],
-    cache: dict[tuple[int, int, int], list[tuple[int, ...]]],
-) -> tuple[list[RepTask], dict[int, np.ndarray], np.ndarray]:
-    """Second round: customers with no visit planned go to eligible reps with time left.
+) -> tuple[dict[int, list[int]], np.ndarray]:
+    """Customers with no visit planned, offered to eligible reps with time left.
 
-    Returns the top-up tasks, their km matrices and the updated rep of every customer.
+    Returns the customers each rep takes on and the updated rep of every customer.
     """
-    engine, seed, seconds, workers = settings
     rep_of = assignment.rep.copy()
     planned = np.zeros(inputs.n_customers, dtype=np.int64)
     spare = np.zeros(inputs.n_reps)
@@ -386,38 +431,69 @@ def _top_up_tasks(
                 rep_of[i] = r
                 moved.setdefault(r, []).append(i)
                 break
-    if not moved:
+    if moved:
+        logger.info(
+            "routing: %d unplanned customers offered to %d reps with time left",
+            sum(len(v) for v in moved.values()),
+            len(moved),
+        )
+    return moved, rep_of
+
+
+def _second_round(
+    inputs: PlanInputs,
+    cycle: Cycle,
+    assignment: Assignment,
+    travel: TravelModel,
+    tasks: list[RepTask],
+    outcomes: list[RepOutcome],
+    settings: _Settings,
+    seconds: float,
+    cache: dict[tuple[int, int, int], list[tuple[int, ...]]],
+) -> tuple[list[RepTask], dict[int, np.ndarray], np.ndarray]:
+    """Second round: top-up moves, and the search continued from the first round's plans.
+
+    Every rep continues from its plan (only the reps that take on customers when the
+    search has a work limit, so that the result does not depend on the clock).
+    Returns the tasks, the km matrices of reps whose customers changed, and the
+    updated rep of every customer.
+    """
+    moved, rep_of = _top_up_moves(inputs, cycle, assignment, tasks, outcomes)
+    previous = {t.rep: (t, o) for t, o in zip(tasks, outcomes, strict=True)}
+    redo = set(moved) if settings.options.iterations is not None else set(previous) | set(moved)
+    if not redo:
         return [], {}, rep_of
     deadline = time.time() + seconds
-    previous = {t.rep: (t, o) for t, o in zip(tasks, outcomes, strict=True)}
-    total = sum(len(v) for v in moved.values())
+    size = {
+        rep: len(moved.get(rep, [])) + (len(previous[rep][0].customers) if rep in previous else 0)
+        for rep in redo
+    }
+    total = sum(size.values())
     new_tasks: list[RepTask] = []
     km: dict[int, np.ndarray] = {}
-    for rep in sorted(moved):
+    for rep in sorted(redo):
+        budget = Budget(seconds * min(settings.workers, len(redo)) * size[rep] / total, deadline)
         old = previous.get(rep)
-        old_members = [] if old is None else [int(c) for c in old[0].customers if rep_of[c] == rep]
-        members = np.asarray(old_members + moved[rep], dtype=np.int64)
-        local = {int(c): j + 1 for j, c in enumerate(members)}
         routes: list[list[int]] = [[] for _ in range(cycle.n_days)]
+        kept = old is not None and all(rep_of[c] == rep for c in old[0].customers)
+        if rep not in moved and old is not None and kept:
+            local = {int(c): j + 1 for j, c in enumerate(old[0].customers)}
+            for day in old[1].days:
+                routes[day.day] = [local[c] for c in day.customers]
+            new_tasks.append(
+                replace(old[0], budget=budget, seed=old[0].seed + 1, initial_routes=routes)
+            )
+            continue
+        old_members = [] if old is None else [int(c) for c in old[0].customers if rep_of[c] == rep]
+        members = np.asarray(old_members + moved.get(rep, []), dtype=np.int64)
+        local = {int(c): j + 1 for j, c in enumerate(members)}
         if old is not None:
             for day in old[1].days:
                 routes[day.day] = [local[c] for c in day.customers]
-        budget = seconds * min(workers, len(moved)) * len(moved[rep]) / total
         task, km[rep] = _make_task(
-            inputs,
-            cycle,
-            assignment,
-            travel,
-            rep,
-            members,
-            (engine, seed, budget, deadline),
-            cache,
-            routes,
+            inputs, cycle, assignment, travel, rep, members, settings, budget, cache, routes
         )
         new_tasks.append(task)
-    logger.info(
-        "routing: %d unplanned customers offered to %d reps with time left", total, len(moved)
-    )
     return new_tasks, km, rep_of
 
 

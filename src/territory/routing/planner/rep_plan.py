@@ -8,27 +8,34 @@ run in any ``concurrent.futures`` executor (threads, processes, Dask). Steps:
 3. repair every customer with a visit that did not fit: another valid pattern whose
    days all take it, else push out lower-priority visits on its days, else keep the
    visits that fit (the rest is reported missing with reason ``capacity``);
-4. re-solve each day with the routing engine (a :class:`DayProblem` of that rep-day
-   only) while the time budget lasts, keeping the engine's route when it is feasible
-   and shorter (days the budget does not reach get a 2-opt pass instead); then a last
-   repair pass uses the time the engine freed.
+4. improve the whole cycle with the periodic search
+   (:class:`~territory.routing.periodic.cycle_search.CycleSearch`): ruin and recreate
+   related customers over their patterns and the actual day routes, for most of the
+   rep's time budget;
+5. polish: re-solve each day of the best plan with the routing engine (a
+   :class:`DayProblem` of that rep-day only) while the budget lasts, keeping the
+   engine's route when it is feasible and shorter; then a last repair pass uses the
+   time the engine freed.
 
-The engine runs with a deterministic work limit, so a run finished within its budget
-is reproducible. When the budget runs out first, the remaining days keep their
-insertion routes (logged); which days those are depends on machine speed.
+The search and the engine run with work limits when ``options.iterations`` is set, so
+a run finished within its budget is reproducible. Otherwise the clock stops the
+search, and how far it got depends on machine speed.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from territory.routing.budget import Budget, Clock
 from territory.routing.engines import DayProblem, get_engine
+from territory.routing.options import PlanOptions
 from territory.routing.patterns import irregularity
+from territory.routing.periodic.cycle_search import CycleProblem, CycleSearch
 from territory.routing.planner.day_patterns import choose_patterns
 from territory.routing.timing import DayShape, schedule_day
 
@@ -41,6 +48,8 @@ IntArray = NDArray[np.int64]
 
 #: Engine calls shorter than this are not worth making (seconds).
 MIN_ENGINE_SECONDS = 0.05
+#: Share of a rep's budget kept for the engine's polish after the search.
+POLISH_SHARE = 0.15
 #: Alternative patterns tried per customer in repair.
 REPAIR_PATTERNS = 16
 #: Visits one repair may push out of a day.
@@ -75,10 +84,10 @@ class RepTask:
     working: list[bool]
     week_days: int
     engine: str
-    budget: float
-    deadline: float
+    budget: Budget
     seed: int
-    iterations: int
+    engine_iterations: int
+    options: PlanOptions
     initial_routes: list[list[int]] | None = None
 
 
@@ -100,7 +109,8 @@ class RepOutcome:
 
     ``planned[j]`` is the number of visits of local customer ``j`` in the plan;
     ``engine_days``/``skipped_days`` count the days the engine re-solved or had no time
-    for.
+    for; ``construction_travel`` and ``travel`` are the cycle's travel minutes after
+    construction and at the end; ``phases`` the seconds spent in each step.
     """
 
     rep: int
@@ -109,6 +119,10 @@ class RepOutcome:
     engine_days: int
     skipped_days: int
     seconds: float
+    construction_travel: float = 0.0
+    travel: float = 0.0
+    search_rounds: int = 0
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 class _Days:
@@ -161,6 +175,19 @@ class _Days:
     def remove(self, day: int, node: int) -> None:
         self.routes[day].remove(node)
         self.days_of[node - 1].discard(day)
+
+    def set_routes(self, routes: list[list[int]]) -> None:
+        """Replace every route (for example by the search's best plan)."""
+        self.routes = [list(r) for r in routes]
+        for days in self.days_of:
+            days.clear()
+        for day, route in enumerate(self.routes):
+            for node in route:
+                self.days_of[node - 1].add(day)
+
+    def total_travel(self) -> float:
+        """Travel minutes of the whole cycle."""
+        return sum(self.travel_of(route) for route in self.routes if route)
 
 
 def _fill_days(days: _Days, task: RepTask, chosen: list[int]) -> list[tuple[int, int]]:
@@ -255,53 +282,18 @@ def _repair(days: _Days, task: RepTask, chosen: list[int], short: set[int]) -> N
                 seen.difference_update(v - 1 for v in evicted)
 
 
-def _two_opt(days: _Days, day: int, passes: int = 3) -> None:
-    """Shorten a day by reversing segments (first improvement), keeping it feasible."""
-    route = days.routes[day]
-    t = days.task.travel
-    for _ in range(passes):
-        improved = False
-        nodes = [0, *route, 0]
-        for a in range(len(nodes) - 2):
-            for b in range(a + 2, len(nodes) - 1):
-                gain = (
-                    t[nodes[a], nodes[a + 1]]
-                    + t[nodes[b], nodes[b + 1]]
-                    - t[nodes[a], nodes[b]]
-                    - t[nodes[a + 1], nodes[b + 1]]
-                )
-                if gain <= 1e-6:
-                    continue
-                candidate = nodes[1 : a + 1] + nodes[a + 1 : b + 1][::-1] + nodes[b + 1 : -1]
-                if days.travel_of(candidate) < days.travel_of(route) - 1e-6 and (
-                    schedule_day(days.shape, candidate) is not None
-                ):
-                    route[:] = candidate
-                    nodes = [0, *route, 0]
-                    improved = True
-        if not improved:
-            break
-
-
-def _engine_pass(
-    days: _Days, task: RepTask, started: float, only: set[int] | None = None
-) -> tuple[int, int]:
-    """Re-solve each day (or the days in ``only``) with the engine while the budget lasts."""
+def _engine_pass(days: _Days, task: RepTask, clock: Clock) -> tuple[int, int]:
+    """Re-solve each day with the engine while the budget lasts; (solved, skipped)."""
     engine = get_engine(task.engine)
-    todo = [
-        d for d, route in enumerate(days.routes) if len(route) >= 3 and (only is None or d in only)
-    ]
+    todo = [d for d, route in enumerate(days.routes) if len(route) >= 3]
     solved = skipped = 0
     shape = days.shape
     slowest = 0.0  # the engine may overrun its limit; never start a call we cannot afford
     for k, day in enumerate(todo):
-        now = time.perf_counter()
-        left = min(task.budget - (now - started), task.deadline - time.time())
+        left = clock.left()
         share = left / (len(todo) - k)
         if share < MIN_ENGINE_SECONDS or left < slowest:
-            skipped += len(todo) - k
-            for rest in todo[k:]:
-                _two_opt(days, rest)
+            skipped += len(todo) - k  # these keep the search's 2-opt/or-opt routes
             break
         route = days.routes[day]
         nodes = np.array([0, *route])
@@ -314,7 +306,7 @@ def _engine_pass(
         )
         began = time.perf_counter()
         solution = engine.solve(
-            problem, time_limit=share, seed=task.seed + day, iterations=task.iterations
+            problem, time_limit=share, seed=task.seed + day, iterations=task.engine_iterations
         )
         slowest = max(slowest, time.perf_counter() - began)
         solved += 1
@@ -334,7 +326,7 @@ def _engine_pass(
     return solved, skipped
 
 
-def _top_up(days: _Days, task: RepTask, started: float) -> tuple[int, int]:
+def _top_up(days: _Days, task: RepTask) -> None:
     """Keep the initial routes, insert the customers still short of visits."""
     assert task.initial_routes is not None
     for day, route in enumerate(task.initial_routes):
@@ -346,28 +338,12 @@ def _top_up(days: _Days, task: RepTask, started: float) -> tuple[int, int]:
         chosen.append(next((p for p, pat in enumerate(pats) if current <= set(pat)), -1))
     short = {j for j in range(len(task.customers)) if len(days.days_of[j]) < task.visits[j]}
     _repair(days, task, chosen, short)
-    changed = {d for d, route in enumerate(days.routes) if route != task.initial_routes[d]}
-    return _engine_pass(days, task, started, changed)
 
 
-def plan_rep(task: RepTask) -> RepOutcome:
-    """Plan one rep's cycle.
-
-    Parameters
-    ----------
-    task
-        The rep's customers, their valid patterns, travel and limits.
-
-    Returns
-    -------
-    RepOutcome
-        Routes per working day and the number of planned visits per customer.
-    """
-    started = time.perf_counter()
-    n = len(task.customers)
+def _irregularities(task: RepTask) -> list[FloatArray]:
+    """Irregularity of every pattern of every customer (shared lists computed once)."""
     n_days = len(task.working)
-    pattern_arrays = [np.asarray(p, dtype=np.int64).reshape(len(p), -1) for p in task.patterns]
-    memo: dict[int, FloatArray] = {}  # customers with the same rule share one list
+    memo: dict[int, FloatArray] = {}
     irregular = []
     for pats in task.patterns:
         if id(pats) not in memo:
@@ -375,41 +351,57 @@ def plan_rep(task: RepTask) -> RepOutcome:
                 [irregularity(p, n_days, task.week_days) for p in pats], dtype=float
             )
         irregular.append(memo[id(pats)])
-    room = task.day_end - task.day_start - (task.lunch[2] if task.lunch else 0.0)
+    return irregular
+
+
+def _construct(days: _Days, task: RepTask, irregular: list[FloatArray]) -> list[int]:
+    """Patterns by day centres, cheapest feasible insertion, repair; the chosen patterns."""
+    n = len(task.customers)
+    n_days = len(task.working)
+    pattern_arrays = [np.asarray(p, dtype=np.int64).reshape(len(p), -1) for p in task.patterns]
     home_legs = float(np.median(task.travel[0, 1:])) if n else 0.0
-    capacity = np.where(task.working, max(room - home_legs, room * 0.5), 0.0)
-    weekday = np.arange(n_days) % task.week_days
-    chosen = (
-        []
-        if task.initial_routes is not None
-        else choose_patterns(
-            task.xy,
-            pattern_arrays,
-            irregular,
-            task.service + task.work,
-            capacity,
-            weekday,
-            task.minutes_per_km,
-            task.seed,
-            task.travel[0, 1:] + task.travel[1:, 0],
-        )
+    capacity = np.where(task.working, max(days.room - home_legs, days.room * 0.5), 0.0)
+    chosen = choose_patterns(
+        task.xy,
+        pattern_arrays,
+        irregular,
+        task.service + task.work,
+        capacity,
+        np.arange(n_days) % task.week_days,
+        task.minutes_per_km,
+        task.seed,
+        task.travel[0, 1:] + task.travel[1:, 0],
     )
-    days = _Days(task)
-    if task.initial_routes is None:
-        missing = _fill_days(days, task, chosen)
-        _repair(days, task, chosen, {j for j, _ in missing})
-        solved, skipped = _engine_pass(days, task, started)
-    else:
-        solved, skipped = _top_up(days, task, started)
-    short = {j for j in range(n) if len(days.days_of[j]) < task.visits[j]}
-    if short and task.initial_routes is None:
-        _repair(days, task, chosen, short)
-    if skipped:
-        logger.info(
-            "routing: rep %d: time budget used up, %d days keep their insertion routes",
-            task.rep,
-            skipped,
-        )
+    missing = _fill_days(days, task, chosen)
+    _repair(days, task, chosen, {j for j, _ in missing})
+    return chosen
+
+
+def _search(days: _Days, task: RepTask, irregular: list[FloatArray], clock: Clock) -> int:
+    """Improve the cycle with the periodic search; return the rounds made."""
+    problem = CycleProblem(
+        shape=days.shape,
+        working=tuple(task.working),
+        visits=task.visits,
+        weight=task.weight,
+        patterns=task.patterns,
+        irregular=irregular,
+        options=task.options,
+    )
+    search = CycleSearch(problem, days.routes, task.seed)
+    report = search.run(clock, task.options.iterations)
+    days.set_routes(search.routes)
+    logger.debug(
+        "routing: rep %d: %d search rounds, travel %.1f -> %.1f min",
+        task.rep,
+        report.rounds,
+        report.start_travel,
+        report.best_travel,
+    )
+    return report.rounds
+
+
+def _day_routes(days: _Days, task: RepTask) -> list[DayRoute]:
     out: list[DayRoute] = []
     for day, route in enumerate(days.routes):
         if not route:
@@ -427,5 +419,62 @@ def plan_rep(task: RepTask) -> RepOutcome:
                 break_start=schedule.break_start,
             )
         )
+    return out
+
+
+def plan_rep(task: RepTask) -> RepOutcome:
+    """Plan one rep's cycle.
+
+    Parameters
+    ----------
+    task
+        The rep's customers, their valid patterns, travel and limits.
+
+    Returns
+    -------
+    RepOutcome
+        Routes per working day and the number of planned visits per customer.
+    """
+    clock = task.budget.start()
+    phases: dict[str, float] = {}
+    n = len(task.customers)
+    irregular = _irregularities(task)
+    days = _Days(task)
+    chosen: list[int] = []
+    if task.initial_routes is None:
+        chosen = _construct(days, task, irregular)
+    else:
+        _top_up(days, task)
+    phases["construction"] = clock.elapsed()
+    construction_travel = days.total_travel()
+    reserve = POLISH_SHARE * clock.left() if task.options.polish else 0.0
+    search_clock = Budget(clock.left() - reserve, task.budget.deadline - reserve).start()
+    rounds = _search(days, task, irregular, search_clock)
+    phases["search"] = search_clock.elapsed()
+    began = clock.elapsed()
+    solved = skipped = 0
+    if task.options.polish:
+        solved, skipped = _engine_pass(days, task, clock)
+    short = {j for j in range(n) if len(days.days_of[j]) < task.visits[j]}
+    if short and task.initial_routes is None:
+        _repair(days, task, chosen, short)
+    phases["polish"] = clock.elapsed() - began
+    if skipped:
+        logger.info(
+            "routing: rep %d: time budget used up, %d days not re-solved by the engine",
+            task.rep,
+            skipped,
+        )
     planned = np.array([len(d) for d in days.days_of], dtype=np.int64)
-    return RepOutcome(task.rep, out, planned, solved, skipped, time.perf_counter() - started)
+    return RepOutcome(
+        task.rep,
+        _day_routes(days, task),
+        planned,
+        solved,
+        skipped,
+        clock.elapsed(),
+        construction_travel=construction_travel,
+        travel=days.total_travel(),
+        search_rounds=rounds,
+        phases=phases,
+    )

@@ -1,0 +1,698 @@
+"""Ruin-and-recreate search over one rep's cycle: visit patterns and day routes together.
+
+The state is the route of every cycle day (local nodes ``1..n``, node 0 the rep's
+home) and the visit pattern of every customer. The objective is the one documented in
+:mod:`territory.routing.options`: travel, plus pattern irregularity and day imbalance
+as soft terms, plus a large cost per missing visit. Every route in every state is
+feasible: each edit is checked against the rep's day (working hours, opening hours,
+lunch) by :func:`~territory.routing.timing.schedule_day`, or by its duration alone
+when the rep has no lunch and no customer's opening hours can bind.
+
+One round of the search (:meth:`CycleSearch.run`):
+
+1. **ruin** -- take a few related customers off *all* their days: a customer and its
+   nearest neighbours, or a string of consecutive stops of one day (the customers
+   are removed from every day they are on);
+2. **recreate** -- put them back one by one (highest priority, then most visits
+   first, in one of a few seeded orders), each on the valid pattern whose cheapest
+   feasible insertions into the actual day routes cost least, with some noise;
+3. **pattern moves** -- each ruined customer and its neighbours move to a cheaper
+   pattern when there is one (removal savings on the days they leave, insertion
+   costs on the days they join);
+4. **routes** -- 2-opt and or-opt on every day the round touched, until no move
+   improves;
+5. **accept** -- the round's plan becomes the current one when it costs less than the
+   current cost plus a threshold, which falls to zero over an *epoch* of rounds; each
+   epoch starts again from the best plan. Epochs have a fixed length, so a run with
+   more rounds repeats a shorter run's rounds first and is never worse than it.
+
+The search stops at its work limit, when the clock runs out, or when
+:data:`STALL_EPOCHS` epochs in a row found nothing better (a small cycle is then
+solved as well as this search can, and the rest of the time would be wasted). It is
+deterministic for a seed and a number of rounds; the clock only stops it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from territory.routing.budget import Clock
+from territory.routing.options import DROP_MINUTES, PlanOptions
+from territory.routing.timing import DayShape, schedule_day
+
+__all__ = ["CycleProblem", "CycleSearch", "SearchReport"]
+
+logger = logging.getLogger("territory")
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+_EPS = 1e-6
+#: Nearest customers kept per customer (ruin and pattern moves).
+NEIGHBOURS = 12
+#: Fewest and most customers taken out in one round.
+RUIN_BOUNDS = (3, 20)
+#: Largest random surcharge on insertion prices in a noisy recreate.
+NOISE = 0.15
+#: Starting threshold of an epoch, as a share of the mean travel per planned visit.
+THRESHOLD = 0.3
+#: Rounds per epoch per customer (an epoch has at least ``MIN_EPOCH`` rounds).
+EPOCH_PER_CUSTOMER = 4
+MIN_EPOCH = 200
+#: The search stops when this many epochs in a row found nothing better.
+STALL_EPOCHS = 5
+#: Full day schedules tried per insertion when the O(1) lunch check is unsure.
+FULL_CHECKS = 2
+#: Longest segment or-opt moves.
+OR_OPT = 3
+
+
+@dataclass(frozen=True)
+class CycleProblem:
+    """One rep's cycle as the search sees it (local numbering, node 0 = home).
+
+    Attributes
+    ----------
+    shape
+        Travel matrix, service, windows, shift and lunch of the rep's days.
+    working
+        Per cycle day, whether the rep works.
+    visits, weight
+        Per customer (``j`` is node ``j + 1``): visits required, and the weight of a
+        missing visit (1 lowest; higher grades weigh more).
+    patterns
+        Per customer, its valid visit patterns (tuples of cycle days).
+    irregular
+        Per customer, the irregularity of each pattern.
+    options
+        Objective weights and work limit.
+    """
+
+    shape: DayShape
+    working: tuple[bool, ...]
+    visits: IntArray
+    weight: FloatArray
+    patterns: list[list[tuple[int, ...]]]
+    irregular: list[FloatArray]
+    options: PlanOptions
+
+    @property
+    def size(self) -> int:
+        """Number of customers."""
+        return len(self.visits)
+
+    @property
+    def room(self) -> float:
+        """Working minutes of one day (lunch excluded)."""
+        lunch = self.shape.lunch[2] if self.shape.lunch else 0.0
+        return self.shape.day_end - self.shape.day_start - lunch
+
+
+@dataclass(frozen=True)
+class SearchReport:
+    """What a search did: rounds, improvements, objective before and after."""
+
+    rounds: int
+    improvements: int
+    start_cost: float
+    best_cost: float
+    start_travel: float
+    best_travel: float
+
+
+class CycleSearch:
+    """The mutable plan of one rep's cycle and the search over it.
+
+    Parameters
+    ----------
+    problem
+        The rep's cycle.
+    routes
+        A feasible start: the route of every cycle day (local nodes).
+    seed
+        Seed of every random choice.
+    """
+
+    def __init__(self, problem: CycleProblem, routes: list[list[int]], seed: int) -> None:
+        self.problem = problem
+        self.rng = np.random.default_rng(seed)
+        shape = problem.shape
+        self.t: list[list[float]] = shape.travel.tolist()
+        self.service: list[float] = shape.service.tolist()
+        self.earliest: list[float] = shape.earliest.tolist()
+        self.latest: list[float] = shape.latest.tolist()
+        self.n_days = len(problem.working)
+        n = problem.size
+        self.room = problem.room
+        self.simple = shape.lunch is None and bool(
+            np.all(shape.earliest[1:] <= shape.day_start + _EPS)
+            and np.all(shape.latest[1:] + shape.service[1:] >= shape.day_end - _EPS)
+        )
+        self.symmetric = bool(np.allclose(shape.travel, shape.travel.T))
+        both = shape.travel[1:, 1:] + shape.travel[1:, 1:].T
+        np.fill_diagonal(both, np.inf)
+        k = min(NEIGHBOURS, max(0, n - 1))
+        self.nearest: IntArray = np.argsort(both, axis=1, kind="stable")[:, :k].astype(np.int64)
+        self.irregular = problem.irregular
+        self.drop = DROP_MINUTES * problem.weight
+        self.routes: list[list[int]] = [list(r) for r in routes]
+        self.pattern: list[int] = [-1] * n
+        self.days_of: list[set[int]] = [set() for _ in range(n)]
+        self.day_travel = [0.0] * self.n_days
+        self.day_service = [0.0] * self.n_days
+        # per day: departure times and delay tolerance (see _timing), and priced insertions
+        self._timing: list[tuple[list[float], list[float], int] | None] = [None] * self.n_days
+        self._prices: list[dict[int, tuple[float, int] | None]] = [{} for _ in range(self.n_days)]
+        self._rebuild()
+        for j in range(n):
+            self.pattern[j] = self._pattern_of(j)
+
+    # -- bookkeeping -----------------------------------------------------------------
+
+    def _rebuild(self) -> None:
+        for days in self.days_of:
+            days.clear()
+        for d, route in enumerate(self.routes):
+            for v in route:
+                self.days_of[v - 1].add(d)
+            self.day_travel[d] = self.path_travel(route)
+            self.day_service[d] = sum(self.service[v] for v in route)
+            self._timing[d] = None
+            self._prices[d].clear()
+
+    def _pattern_of(self, j: int) -> int:
+        """The first pattern of ``j`` holding all its current days (-1 if none)."""
+        days = self.days_of[j]
+        if not days:
+            return -1
+        for p, pattern in enumerate(self.problem.patterns[j]):
+            if days <= set(pattern):
+                return p
+        return -1
+
+    def path_travel(self, route: list[int]) -> float:
+        """Travel minutes of home -> ``route`` -> home."""
+        t = self.t
+        here, total = 0, 0.0
+        for v in route:
+            total += t[here][v]
+            here = v
+        return total + t[here][0]
+
+    def feasible(self, route: list[int]) -> bool:
+        """Whether ``route`` fits the rep's day."""
+        if self.simple:
+            return self.path_travel(route) + sum(self.service[v] for v in route) <= (
+                self.room + _EPS
+            )
+        return schedule_day(self.problem.shape, route) is not None
+
+    def _balance(self, work: float) -> float:
+        weight = self.problem.options.balance_minutes
+        return weight * work * work / self.room if weight else 0.0
+
+    def travel(self) -> float:
+        """Travel minutes of the whole cycle."""
+        return float(sum(self.day_travel))
+
+    def missing(self) -> int:
+        """Visits not in the plan."""
+        return int(
+            sum(int(v) - len(d) for v, d in zip(self.problem.visits, self.days_of, strict=True))
+        )
+
+    def cost(self) -> float:
+        """The objective (see :mod:`territory.routing.options`)."""
+        opts = self.problem.options
+        total = self.travel()
+        for d in range(self.n_days):
+            total += self._balance(self.day_travel[d] + self.day_service[d])
+        for j, days in enumerate(self.days_of):
+            if days and self.pattern[j] >= 0:
+                total += opts.regularity_minutes * float(self.irregular[j][self.pattern[j]])
+            total += float(self.drop[j]) * (int(self.problem.visits[j]) - len(days))
+        return total
+
+    def snapshot(self) -> tuple[list[list[int]], list[int]]:
+        """A copy of the routes and patterns."""
+        return [list(r) for r in self.routes], list(self.pattern)
+
+    def restore(self, state: tuple[list[list[int]], list[int]]) -> None:
+        """Go back to a :meth:`snapshot`."""
+        routes, pattern = state
+        self.routes = [list(r) for r in routes]
+        self.pattern = list(pattern)
+        self._rebuild()
+
+    # -- edits -----------------------------------------------------------------------
+
+    def _set_route(self, d: int, route: list[int]) -> None:
+        self.routes[d] = route
+        self.day_travel[d] = self.path_travel(route)
+        self.day_service[d] = sum(self.service[v] for v in route)
+        self._timing[d] = None
+        self._prices[d].clear()
+
+    def _day_timing(self, d: int) -> tuple[list[float], list[float], int]:
+        """Departures, delay tolerances and the lunch leg of day ``d`` (cached).
+
+        Places are home -> route -> home, numbered ``0 .. m + 1``. ``leave[k]`` is the
+        earliest departure from place ``k``; ``most[k]`` the largest delay of the
+        departure from place ``k - 1`` that keeps the rest of the day feasible (waiting
+        absorbs delay); ``lunch_leg`` is the place whose incoming leg holds the lunch
+        break (the rep drives, waits for the break's earliest start if need be, eats,
+        then arrives), or -1 when the day has none.
+        """
+        cached = self._timing[d]
+        if cached is not None:
+            return cached
+        route = self.routes[d]
+        shape = self.problem.shape
+        lunch_leg = -1
+        if shape.lunch is not None and route:
+            schedule = schedule_day(shape, route)
+            if schedule is not None and schedule.break_gap >= 0:
+                lunch_leg = schedule.break_gap + 1
+        path = [0, *route, 0]
+        t = self.t
+        leave = [shape.day_start] * (len(path) - 1)
+        wait = [0.0] * len(path)  # waiting for the place to open, or for lunch
+        slack = [0.0] * len(path)
+        cap = [math.inf] * len(path)  # departure delay the lunch leg can take
+        for k in range(1, len(path)):
+            drive = leave[k - 1] + t[path[k - 1]][path[k]]
+            arrive = drive
+            if k == lunch_leg:
+                low, high, minutes = shape.lunch  # type: ignore[misc]
+                arrive = max(drive, low) + minutes
+                wait[k] = max(0.0, low - drive)
+                cap[k] = high - leave[k - 1]
+            if k == len(path) - 1:
+                slack[k] = shape.day_end - arrive
+                break
+            node = path[k]
+            start = max(arrive, self.earliest[node])
+            wait[k] += start - arrive
+            slack[k] = self.latest[node] - start
+            leave[k] = start + self.service[node]
+        most = [0.0] * len(path)
+        most[-1] = min(cap[-1], wait[-1] + slack[-1])
+        for k in range(len(path) - 2, 0, -1):
+            most[k] = min(cap[k], wait[k] + min(slack[k], most[k + 1]))
+        timing = (leave, most, lunch_leg)
+        self._timing[d] = timing
+        return timing
+
+    def insert(self, d: int, v: int, position: int) -> None:
+        """Put node ``v`` at ``position`` of day ``d``."""
+        route = self.routes[d]
+        route.insert(position, v)
+        self._set_route(d, route)
+        self.days_of[v - 1].add(d)
+
+    def remove(self, d: int, v: int) -> None:
+        """Take node ``v`` off day ``d``."""
+        route = self.routes[d]
+        route.remove(v)
+        self._set_route(d, route)
+        self.days_of[v - 1].discard(d)
+
+    def take_out(self, j: int) -> None:
+        """Take customer ``j`` off all its days."""
+        for d in sorted(self.days_of[j]):
+            self.remove(d, j + 1)
+        self.pattern[j] = -1
+
+    # -- pricing ---------------------------------------------------------------------
+
+    def insertion(self, d: int, v: int) -> tuple[float, int] | None:
+        """Cheapest feasible insertion of node ``v`` into day ``d``: (price, position)."""
+        prices = self._prices[d]
+        if v not in prices:
+            prices[v] = self._price_insertion(d, v)
+        return prices[v]
+
+    def _quick_fit(self, d: int, v: int, position: int) -> bool | None:
+        """Whether ``v`` fits at ``position`` of day ``d``: ``True``, ``False`` or ``None``.
+
+        In O(1) with the day's cached timing, and exact without lunch. With lunch the
+        break first keeps its leg (or, when ``v`` is put on that leg, goes before or
+        after ``v``); when that fails the answer is ``None`` (the break might fit on
+        another leg) and :func:`~territory.routing.timing.schedule_day` decides.
+        """
+        leave, most, lunch_leg = self._day_timing(d)
+        route = self.routes[d]
+        t = self.t
+        before = route[position - 1] if position else 0
+        after = route[position] if position < len(route) else 0
+        old = leave[position] + t[before][after]  # arrival at the next place, no break
+        lunch = self.problem.shape.lunch
+        if position + 1 != lunch_leg:
+            start = max(leave[position] + t[before][v], self.earliest[v])
+            if start > self.latest[v] + _EPS:
+                return False if lunch_leg < 0 else None
+            push = start + self.service[v] + t[v][after] - old
+            if push > most[position + 1] + _EPS:
+                return False if lunch_leg < 0 else None
+            if lunch is None or lunch_leg >= 0:
+                return True
+            # no break today: fine while the day still ends before the latest lunch start
+            if leave[-1] + t[route[-1] if route else 0][0] + max(0.0, push) <= lunch[1]:
+                return True
+            return None
+        low, high, minutes = lunch  # type: ignore[misc]
+        old = max(old, low) + minutes
+        # the break after v
+        start = max(leave[position] + t[before][v], self.earliest[v])
+        if start <= self.latest[v] + _EPS:
+            out = start + self.service[v]
+            if max(out, low) <= high + _EPS:
+                push = max(out + t[v][after], low) + minutes - old
+                if push <= self._arrival_tolerance(d, position + 1) + _EPS:
+                    return True
+        # the break before v
+        if max(leave[position], low) <= high + _EPS:
+            start = max(max(leave[position] + t[before][v], low) + minutes, self.earliest[v])
+            if start <= self.latest[v] + _EPS:
+                push = start + self.service[v] + t[v][after] - old
+                if push <= self._arrival_tolerance(d, position + 1) + _EPS:
+                    return True
+        return None
+
+    def _arrival_tolerance(self, d: int, k: int) -> float:
+        """The delay the arrival at place ``k`` of day ``d`` can take (lunch leg or not)."""
+        _, most, _ = self._day_timing(d)
+        route = self.routes[d]
+        path_len = len(route) + 2
+        if k == path_len - 1:
+            back = self._arrival(d, k)
+            return self.problem.shape.day_end - back
+        node = route[k - 1]
+        arrive = self._arrival(d, k)
+        start = max(arrive, self.earliest[node])
+        nxt = most[k + 1] if k + 1 < path_len else math.inf
+        return (start - arrive) + min(self.latest[node] - start, nxt)
+
+    def _arrival(self, d: int, k: int) -> float:
+        """Arrival at place ``k`` of day ``d`` (after the lunch break on its leg)."""
+        leave, _, lunch_leg = self._day_timing(d)
+        route = self.routes[d]
+        before = route[k - 2] if k >= 2 else 0
+        here = route[k - 1] if k - 1 < len(route) else 0
+        arrive = leave[k - 1] + self.t[before][here]
+        if k == lunch_leg and self.problem.shape.lunch is not None:
+            low, _, minutes = self.problem.shape.lunch
+            arrive = max(arrive, low) + minutes
+        return arrive
+
+    def _price_insertion(self, d: int, v: int) -> tuple[float, int] | None:
+        if not self.problem.working[d]:
+            return None
+        route = self.routes[d]
+        t = self.t
+        service = self.service[v]
+        base = self.day_travel[d] + self.day_service[d] + service
+        slack = self.room + _EPS - base
+        if slack < 0:
+            return None
+        row_in = [t[a][v] for a in (0, *route)]
+        row_out = [t[v][b] for b in (*route, 0)]
+        prev = (0, *route)
+        nxt = (*route, 0)
+        deltas = [row_in[k] + row_out[k] - t[prev[k]][nxt[k]] for k in range(len(prev))]
+        order = sorted(range(len(deltas)), key=deltas.__getitem__)
+        full_checks = FULL_CHECKS
+        for position in order:
+            delta = deltas[position]
+            if delta > slack:
+                return None
+            if not self.simple:
+                fits = self._quick_fit(d, v, position)
+                if fits is None and full_checks > 0:
+                    full_checks -= 1
+                    candidate = [*route[:position], v, *route[position:]]
+                    fits = schedule_day(self.problem.shape, candidate) is not None
+                if not fits:
+                    continue
+            work = self.day_travel[d] + self.day_service[d]
+            price = delta + self._balance(work + delta + service) - self._balance(work)
+            return price, position
+        return None
+
+    def removal(self, d: int, v: int) -> float:
+        """Objective saved by taking node ``v`` off day ``d`` (travel and balance)."""
+        route = self.routes[d]
+        k = route.index(v)
+        a = route[k - 1] if k > 0 else 0
+        b = route[k + 1] if k + 1 < len(route) else 0
+        t = self.t
+        delta = t[a][v] + t[v][b] - t[a][b]
+        work = self.day_travel[d] + self.day_service[d]
+        return delta + self._balance(work) - self._balance(work - delta - self.service[v])
+
+    # -- recreate and pattern moves --------------------------------------------------
+
+    def place(self, j: int, noise: float = 0.0) -> bool:
+        """Put an unplaced customer ``j`` on its cheapest pattern; return whether fully."""
+        v = j + 1
+        patterns = self.problem.patterns[j]
+        if not patterns or self.problem.visits[j] == 0:
+            return bool(self.problem.visits[j] == 0)
+        needed = {d for pattern in patterns for d in pattern}
+        price = {d: self.insertion(d, v) for d in needed}
+        if noise:
+            surcharge = 1.0 + noise * self.rng.random(self.n_days)
+            price = {
+                d: None if p is None else (p[0] * float(surcharge[d]), p[1])
+                for d, p in price.items()
+            }
+        regular = self.problem.options.regularity_minutes
+        best: tuple[int, float, int] | None = None  # (days placed, -cost), pattern
+        for p, pattern in enumerate(patterns):
+            fits = [found[0] for d in pattern if (found := price[d]) is not None]
+            cost = sum(fits) + regular * float(self.irregular[j][p])
+            key = (len(fits), -cost, p)
+            if best is None or key[:2] > best[:2]:
+                best = key
+        assert best is not None
+        count, _, p = best
+        if count == 0:
+            return False
+        for d in patterns[p]:
+            if price[d] is None:
+                continue
+            found = self.insertion(d, v)  # positions unchanged by the other days
+            if found is not None:
+                self.insert(d, v, found[1])
+        self.pattern[j] = p
+        return bool(len(self.days_of[j]) == self.problem.visits[j])
+
+    def move_pattern(self, j: int) -> bool:
+        """Move customer ``j`` to a cheaper complete pattern if there is one."""
+        current = self.pattern[j]
+        patterns = self.problem.patterns[j]
+        if len(patterns) < 2 and current >= 0:
+            return False
+        v = j + 1
+        on = self.days_of[j]
+        saving = {d: self.removal(d, v) for d in on}
+        regular = self.problem.options.regularity_minutes
+        missing = int(self.problem.visits[j]) - len(on)
+        now = regular * float(self.irregular[j][current]) if current >= 0 else 0.0
+        price: dict[int, tuple[float, int] | None] = {}
+        best: tuple[float, int] | None = None
+        for p, pattern in enumerate(patterns):
+            if p == current:
+                continue
+            delta = regular * float(self.irregular[j][p]) - now - float(self.drop[j]) * missing
+            for d in pattern:
+                if d in on:
+                    continue
+                if d not in price:
+                    price[d] = self.insertion(d, v)
+                found = price[d]
+                if found is None:
+                    delta = math.inf
+                    break
+                delta += found[0]
+            if delta == math.inf:
+                continue
+            delta -= sum(saving[d] for d in on if d not in pattern)
+            if delta < -1e-7 and (best is None or delta < best[0]):
+                best = (delta, p)
+        if best is None:
+            return False
+        p = best[1]
+        target = set(patterns[p])
+        for d in sorted(on - target):
+            self.remove(d, v)
+        for d in sorted(target - self.days_of[j]):
+            found = self.insertion(d, v)
+            if found is None:  # pragma: no cover - priced feasible just above
+                continue
+            self.insert(d, v, found[1])
+        self.pattern[j] = p
+        return True
+
+    # -- routes ----------------------------------------------------------------------
+
+    def improve_day(self, d: int) -> bool:
+        """2-opt and or-opt on day ``d`` until no move shortens it; return whether changed."""
+        route = self.routes[d]
+        if len(route) < 2:
+            return False
+        changed = False
+        improved = True
+        while improved:
+            improved = self._two_opt(d) or self._or_opt(d)
+            changed = changed or improved
+        return changed
+
+    def _accept_route(self, d: int, candidate: list[int]) -> bool:
+        before = self.day_travel[d]
+        after = self.path_travel(candidate)
+        if after < before - _EPS and self.feasible(candidate):
+            self._set_route(d, candidate)
+            return True
+        return False
+
+    def _two_opt(self, d: int) -> bool:
+        route = self.routes[d]
+        t = self.t
+        path = [0, *route, 0]
+        size = len(path)
+        for a in range(size - 3):
+            for b in range(a + 2, size - 1):
+                if self.symmetric:
+                    gain = (
+                        t[path[a]][path[a + 1]]
+                        + t[path[b]][path[b + 1]]
+                        - t[path[a]][path[b]]
+                        - t[path[a + 1]][path[b + 1]]
+                    )
+                    if gain <= _EPS:
+                        continue
+                candidate = path[1 : a + 1] + path[a + 1 : b + 1][::-1] + path[b + 1 : -1]
+                if self._accept_route(d, candidate):
+                    return True
+        return False
+
+    def _or_opt(self, d: int) -> bool:
+        route = self.routes[d]
+        t = self.t
+        path = [0, *route, 0]
+        size = len(path)
+        for length in range(1, min(OR_OPT, len(route)) + 1):
+            for i in range(1, size - length):
+                first, last = path[i], path[i + length - 1]
+                before, after = path[i - 1], path[i + length]
+                gain = t[before][first] + t[last][after] - t[before][after]
+                if gain <= _EPS:
+                    continue
+                rest = path[:i] + path[i + length :]
+                for k in range(len(rest) - 1):
+                    if k == i - 1:
+                        continue
+                    a, b = rest[k], rest[k + 1]
+                    if t[a][first] + t[last][b] - t[a][b] < gain - _EPS:
+                        segment = path[i : i + length]
+                        candidate = rest[1 : k + 1] + segment + rest[k + 1 : -1]
+                        if self._accept_route(d, candidate):
+                            return True
+        return False
+
+    # -- the search ------------------------------------------------------------------
+
+    def _ruin(self) -> list[int]:
+        """Take related customers out; return them."""
+        n = self.problem.size
+        planned = [j for j in range(n) if self.days_of[j]]
+        if not planned:
+            return []
+        high = max(RUIN_BOUNDS[0], min(RUIN_BOUNDS[1], n // 4))
+        count = int(self.rng.integers(RUIN_BOUNDS[0], high + 1))
+        seed = planned[int(self.rng.integers(len(planned)))]
+        chosen: list[int] = [seed]
+        if self.rng.random() < 0.5 and self.nearest.shape[1]:
+            chosen.extend(int(c) for c in self.nearest[seed][: count - 1])
+        else:
+            d = sorted(self.days_of[seed])[int(self.rng.integers(len(self.days_of[seed])))]
+            route = self.routes[d]
+            k = route.index(seed + 1)
+            low = max(0, k - int(self.rng.integers(count)))
+            chosen.extend(v - 1 for v in route[low : low + count] if v - 1 != seed)
+        out = list(dict.fromkeys(chosen))
+        for j in out:
+            self.take_out(j)
+        return out
+
+    def _recreate(self, removed: list[int]) -> None:
+        problem = self.problem
+        style = int(self.rng.integers(3))
+        tie = self.rng.random(len(removed))
+        if style == 0:
+            key = [(-problem.weight[j], -problem.visits[j], tie[k]) for k, j in enumerate(removed)]
+        elif style == 1:
+            key = [(-problem.weight[j], 0, tie[k]) for k, j in enumerate(removed)]
+        else:
+            far = [-self.t[0][j + 1] for j in removed]
+            key = [(-problem.weight[j], far[k], tie[k]) for k, j in enumerate(removed)]
+        order = [removed[k] for k in sorted(range(len(removed)), key=key.__getitem__)]
+        noise = NOISE if self.rng.random() < 0.5 else 0.0
+        for j in order:
+            self.place(j, noise)
+
+    def run(self, clock: Clock, iterations: int | None) -> SearchReport:
+        """Search until ``iterations`` rounds are done or the clock runs out.
+
+        The best plan found is left in place.
+        """
+        n = self.problem.size
+        start_cost, start_travel = self.cost(), self.travel()
+        for d in range(self.n_days):
+            self.improve_day(d)
+        best_state, best_cost = self.snapshot(), self.cost()
+        current_cost = best_cost
+        epoch = max(MIN_EPOCH, EPOCH_PER_CUSTOMER * n)
+        rounds = improvements = stalled = 0
+        epoch_best = best_cost
+        while n > 1 and (iterations is None or rounds < iterations) and not clock.expired():
+            position = rounds % epoch
+            if position == 0 and rounds:
+                self.restore(best_state)
+                current_cost = best_cost
+                stalled = stalled + 1 if best_cost >= epoch_best - 1e-7 else 0
+                if stalled >= STALL_EPOCHS:
+                    break
+                epoch_best = best_cost
+            rounds += 1
+            planned = max(1, sum(len(days) for days in self.days_of))
+            threshold = THRESHOLD * self.travel() / planned * (1.0 - position / epoch)
+            before = self.snapshot()
+            removed = self._ruin()
+            self._recreate(removed)
+            around = set(removed)
+            for j in removed:
+                around.update(int(c) for c in self.nearest[j][:4])
+            for j in sorted(around, key=lambda c: (self.rng.random(), c)):
+                self.move_pattern(j)
+            touched = {d for d in range(self.n_days) if self.routes[d] != before[0][d]}
+            for d in sorted(touched):
+                self.improve_day(d)
+            cost = self.cost()
+            if cost < current_cost + threshold:
+                current_cost = cost
+                if cost < best_cost - 1e-7:
+                    best_state, best_cost = self.snapshot(), cost
+                    improvements += 1
+            else:
+                self.restore(before)
+        self.restore(best_state)
+        return SearchReport(
+            rounds, improvements, start_cost, best_cost, start_travel, self.travel()
+        )
