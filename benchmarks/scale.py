@@ -14,6 +14,14 @@ planned / required, unplanned visits by reason, travel per visit, violations.
 is then that of the main process; ``ru_maxrss`` of the children is reported separately).
 ``--dask N`` plans them on a local Dask cluster of N worker processes (one thread each)
 through ``Client.get_executor()``, the same path as an existing cluster.
+
+``--homes among`` moves each rep's home onto a random customer of the region (seeded by
+``--seed``; reps live among their customers, not at the centres of their patches) and
+implies ``--no-rep-id``, which drops any ``rep_id`` column so the planner assigns every
+customer. ``--reps N`` keeps a seeded sample of N of the region's reps. The figures then
+include the visits left out for capacity and how many of those belong to a customer with
+a rep within 30 travel minutes (home to customer) that works under 90 % of its time (work
+= the ``work_minutes`` of its days over working days x (day end - day start - lunch)).
 """
 
 from __future__ import annotations
@@ -28,10 +36,18 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from territory.datasets import SampleRegion, sample_region
-from territory.routing import plan_routes
+from territory.routing import RoutePlan, plan_routes
+from territory.tables import validate_reps
+from territory.travel import GreatCircleTravel, Points
+
+#: A rep this close to a customer (travel minutes from its home) counts as nearby.
+NEARBY_MINUTES = 30.0
+#: A rep working less than this share of its time counts as having room.
+UNDERUSED_SHARE = 0.9
 
 
 def requirements(region: SampleRegion) -> pd.DataFrame:
@@ -62,6 +78,88 @@ def requirements(region: SampleRegion) -> pd.DataFrame:
     return demo_grades(region)[1]
 
 
+def sample_reps(reps: pd.DataFrame, count: int, *, seed: int) -> pd.DataFrame:
+    """A seeded sample of ``count`` reps (all of them when there are not more)."""
+    if count >= len(reps):
+        return reps.copy()
+    keep = np.sort(np.random.default_rng([seed, 7907]).choice(len(reps), count, replace=False))
+    return reps.iloc[keep].reset_index(drop=True)
+
+
+def reps_among_customers(reps: pd.DataFrame, customers: pd.DataFrame, *, seed: int) -> pd.DataFrame:
+    """A copy of ``reps`` living at random customers.
+
+    Each rep's home is moved onto the location of a distinct customer drawn uniformly
+    (seeded), so homes follow the density of customers but not the centres of patches.
+    """
+    home = np.random.default_rng([seed, 7919]).choice(len(customers), len(reps), replace=False)
+    out = reps.copy()
+    out["home_lon"] = customers["lon"].to_numpy(dtype=float)[home]
+    out["home_lat"] = customers["lat"].to_numpy(dtype=float)[home]
+    return out
+
+
+def capacity_figures(
+    plan: RoutePlan, customers: pd.DataFrame, reps: pd.DataFrame
+) -> dict[str, object]:
+    """Visits unplanned for capacity, and those with an under-used rep nearby.
+
+    A rep's use is the ``work_minutes`` of its days over its capacity (working days of
+    the cycle x (day end - day start - lunch)); ``work_minutes`` runs from leaving home to
+    coming back, lunch included, so a full rep's use is a little above 1. A capacity
+    shortfall is "avoidable" when a rep whose home is within :data:`NEARBY_MINUTES` of
+    the customer works under :data:`UNDERUSED_SHARE` of its time.
+    """
+    frame = validate_reps(reps)
+    cycle = plan.cycle
+    working = np.array(
+        [cycle.weeks * sum(1 for d in days if d < cycle.days) for days in frame["weekdays"]],
+        dtype=float,
+    )
+    lunch = np.zeros(len(frame))
+    if "lunch_minutes" in frame.columns and "lunch_start" in frame.columns:
+        given = frame["lunch_start"].notna().to_numpy()
+        lunch = np.where(given, frame["lunch_minutes"].fillna(0.0).to_numpy(dtype=float), 0.0)
+    capacity = working * (
+        frame["day_end"].to_numpy(dtype=float) - frame["day_start"].to_numpy(dtype=float) - lunch
+    )
+    work = plan.days.groupby("rep_id")["work_minutes"].sum()
+    used = work.reindex(frame["rep_id"]).fillna(0.0).to_numpy(dtype=float) / np.maximum(
+        capacity, 1.0
+    )
+    short = plan.unplanned[plan.unplanned["reason"] == "capacity"]
+    located = short.merge(customers[["customer_id", "lon", "lat"]], on="customer_id")
+    avoidable = 0
+    if len(located):
+        under = np.flatnonzero(used < UNDERUSED_SHARE)
+        homes = Points(
+            frame["rep_id"].to_numpy(dtype=object)[under],
+            frame["home_lon"].to_numpy(dtype=float)[under],
+            frame["home_lat"].to_numpy(dtype=float)[under],
+        )
+        stops = Points(
+            located["customer_id"].to_numpy(dtype=object),
+            located["lon"].to_numpy(dtype=float),
+            located["lat"].to_numpy(dtype=float),
+        )
+        if len(under):
+            minutes = GreatCircleTravel().matrix(homes, stops).minutes
+            near = (minutes <= NEARBY_MINUTES).any(axis=0)
+            avoidable = int(located["visits_missing"].to_numpy()[near].sum())
+    return {
+        "capacity_unplanned_visits": int(short["visits_missing"].sum()),
+        "capacity_unplanned_reps": int(short["rep_id"].nunique()),
+        "capacity_unplanned_with_underused_rep_nearby": avoidable,
+        "reps_under_80_percent": int((used < 0.8).sum()),
+        "reps_under_90_percent": int((used < UNDERUSED_SHARE).sum()),
+        "rep_use_min_median_max": [
+            round(float(used.min()), 3),
+            round(float(np.median(used)), 3),
+            round(float(used.max()), 3),
+        ],
+    }
+
+
 def main(argv: list[str] | None = None) -> dict[str, object]:
     """Run the benchmark and return its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -76,11 +174,32 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument(
         "--dask", type=int, default=0, help="Dask LocalCluster workers for the reps (0: none)"
     )
+    parser.add_argument(
+        "--homes",
+        choices=("region", "among"),
+        default="region",
+        help="rep homes: the region's (near patch centres) or 'among' (at random customers)",
+    )
+    parser.add_argument(
+        "--reps", type=int, default=None, help="keep a seeded sample of this many reps"
+    )
+    parser.add_argument(
+        "--no-rep-id",
+        action="store_true",
+        help="drop any rep_id of the customers (implied by --homes among)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     region = sample_region(args.customers, seed=args.seed)
     need = requirements(region)
     customers = region.customers.merge(need, on="customer_id")
+    reps = region.reps
+    if args.reps is not None:
+        reps = sample_reps(reps, args.reps, seed=args.seed)
+    if args.homes == "among":
+        reps = reps_among_customers(reps, customers, seed=args.seed)
+    if (args.no_rep_id or args.homes == "among") and "rep_id" in customers.columns:
+        customers = customers.drop(columns=["rep_id"])
     started = time.perf_counter()
     with ExitStack() as stack:
         executor = (
@@ -102,7 +221,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             executor = stack.enter_context(Client(cluster)).get_executor()
         plan = plan_routes(
             customers,
-            region.reps,
+            reps,
             time_limit=args.time_limit,
             seed=args.seed,
             engine=args.engine,
@@ -117,7 +236,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     missing = plan.unplanned.groupby("reason")["visits_missing"].sum()
     result: dict[str, object] = {
         "customers": args.customers,
-        "reps": len(region.reps),
+        "reps": len(reps),
+        "homes": args.homes,
         "seed": args.seed,
         "time_limit": args.time_limit,
         "workers": args.workers,
@@ -139,10 +259,13 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "days_without_engine": plan.stats["days_without_engine"],
         "violations": len(violations),
         "check_seconds": round(check_seconds, 1),
+        **capacity_figures(plan, customers, reps),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     text = json.dumps(result, indent=2)
     suffix = f"_dask{args.dask}" if args.dask else ""
+    suffix += "_among" if args.homes == "among" else ""
+    suffix += f"_reps{args.reps}" if args.reps is not None else ""
     (args.out / f"scale_{args.customers}{suffix}.json").write_text(text + "\n")
     sys.stdout.write(text + "\n")
     return result

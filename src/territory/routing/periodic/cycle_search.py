@@ -11,8 +11,8 @@ when the rep has no lunch and no customer's opening hours can bind.
 One round of the search (:meth:`CycleSearch.run`):
 
 1. **ruin** -- take a few related customers off *all* their days: a customer and its
-   nearest neighbours, or a string of consecutive stops of one day (the customers
-   are removed from every day they are on);
+   nearest neighbours, a string of consecutive stops of one day, or now and then
+   every customer of one day (the customers are removed from every day they are on);
 2. **recreate** -- put them back one by one (highest priority, then most visits
    first, in one of a few seeded orders), each on the valid pattern whose cheapest
    feasible insertions into the actual day routes cost least, with some noise;
@@ -57,17 +57,19 @@ _EPS = 1e-6
 NEIGHBOURS = 12
 #: Fewest and most customers taken out in one round.
 RUIN_BOUNDS = (3, 20)
+#: Share of rounds that ruin a whole day (every customer on it, from all its days).
+DAY_RUIN = 0.1
 #: Largest random surcharge on insertion prices in a noisy recreate.
 NOISE = 0.15
-#: Starting threshold of an epoch, as a share of the mean travel per planned visit.
-THRESHOLD = 0.3
+#: Starting threshold of an epoch, in multiples of the mean travel per planned visit.
+THRESHOLD = 6.0
 #: Rounds per epoch per customer (an epoch has at least ``MIN_EPOCH`` rounds).
 EPOCH_PER_CUSTOMER = 4
 MIN_EPOCH = 200
 #: The search stops when this many epochs in a row found nothing better.
 STALL_EPOCHS = 5
 #: Full day schedules tried per insertion when the O(1) lunch check is unsure.
-FULL_CHECKS = 2
+FULL_CHECKS = 8
 #: Longest segment or-opt moves.
 OR_OPT = 3
 
@@ -618,7 +620,11 @@ class CycleSearch:
         count = int(self.rng.integers(RUIN_BOUNDS[0], high + 1))
         seed = planned[int(self.rng.integers(len(planned)))]
         chosen: list[int] = [seed]
-        if self.rng.random() < 0.5 and self.nearest.shape[1]:
+        kind = self.rng.random()
+        if kind < DAY_RUIN:
+            d = sorted(self.days_of[seed])[int(self.rng.integers(len(self.days_of[seed])))]
+            chosen.extend(v - 1 for v in self.routes[d])
+        elif kind < 0.5 + DAY_RUIN / 2 and self.nearest.shape[1]:
             chosen.extend(int(c) for c in self.nearest[seed][: count - 1])
         else:
             d = sorted(self.days_of[seed])[int(self.rng.integers(len(self.days_of[seed])))]

@@ -404,8 +404,10 @@ def _top_up_moves(
     tasks: list[RepTask],
     outcomes: list[RepOutcome],
 ) -> tuple[dict[int, list[int]], np.ndarray]:
-    """Customers with no visit planned, offered to eligible reps with time left.
+    """Customers short of visits, offered to eligible reps with time left.
 
+    A customer whose rep could not fit all its visits moves, with all its visits, to
+    the nearest other eligible rep whose estimated spare time holds its workload.
     Returns the customers each rep takes on and the updated rep of every customer.
     """
     rep_of = assignment.rep.copy()
@@ -419,7 +421,7 @@ def _top_up_moves(
         spare[task.rep] -= sum(d.back - d.departure for d in outcome.days)
     waiting = [
         int(i)
-        for i in np.flatnonzero((rep_of >= 0) & (planned == 0) & (inputs.visits > 0))
+        for i in np.flatnonzero((rep_of >= 0) & (planned < inputs.visits))
         if len(assignment.eligible[i]) > 1
     ]
     waiting.sort(key=lambda i: (-inputs.priority[i], str(inputs.customer_ids[i])))
@@ -433,7 +435,7 @@ def _top_up_moves(
                 break
     if moved:
         logger.info(
-            "routing: %d unplanned customers offered to %d reps with time left",
+            "routing: %d customers short of visits offered to %d reps with time left",
             sum(len(v) for v in moved.values()),
             len(moved),
         )
@@ -453,14 +455,17 @@ def _second_round(
 ) -> tuple[list[RepTask], dict[int, np.ndarray], np.ndarray]:
     """Second round: top-up moves, and the search continued from the first round's plans.
 
-    Every rep continues from its plan (only the reps that take on customers when the
+    Every rep continues from its plan (only the reps whose customers changed when the
     search has a work limit, so that the result does not depend on the clock).
     Returns the tasks, the km matrices of reps whose customers changed, and the
     updated rep of every customer.
     """
     moved, rep_of = _top_up_moves(inputs, cycle, assignment, tasks, outcomes)
     previous = {t.rep: (t, o) for t, o in zip(tasks, outcomes, strict=True)}
-    redo = set(moved) if settings.options.iterations is not None else set(previous) | set(moved)
+    changed = set(moved) | {
+        rep for rep, (task, _) in previous.items() if any(rep_of[c] != rep for c in task.customers)
+    }
+    redo = changed if settings.options.iterations is not None else set(previous) | changed
     if not redo:
         return [], {}, rep_of
     deadline = time.time() + seconds
