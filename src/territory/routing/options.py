@@ -4,7 +4,7 @@
 the periodic search behind it, in minutes of travel:
 
 ``travel + regularity_minutes * irregularity + balance_minutes * imbalance
-+ missing visits x drop penalty``
++ stability_minutes * changed visits + missing visits x drop penalty``
 
 * **travel** -- minutes driven over the whole cycle (home -> visits -> home each day);
 * **irregularity** -- per customer, the :func:`~territory.routing.patterns.irregularity`
@@ -13,6 +13,9 @@ the periodic search behind it, in minutes of travel:
 * **imbalance** -- per working day, ``(work / room) ** 2 * room`` (work = travel +
   service, room = the rep's working minutes): convex, so the search prefers even days;
   ``balance_minutes`` scales it (0 switches it off);
+* **changed visits** -- when re-planning from a previous plan, each visit on a day the
+  customer was not visited on before costs ``stability_minutes``; a cap
+  (``max_changed_share``) can also bound their number;
 * **missing visits** cost far more than any travel (``weight x`` :data:`DROP_MINUTES`,
   the weight rising with the grade), so the search never trades a planned visit for
   shorter routes, and keeps the higher grades first.
@@ -55,6 +58,14 @@ class PlanOptions:
         Ruin-and-recreate rounds per rep, or ``None`` (default) to search until the
         time budget ends. With a work limit the same inputs and seed give the same
         plan on any machine, as long as the time limit is not reached first.
+    stability_minutes
+        Minutes of travel one changed visit is worth when re-planning from a previous
+        plan (``plan_routes(previous=...)``): a visit moved to another day is kept only
+        when it saves more travel than this. Higher values keep last cycle's days; 0
+        re-plans freely from last cycle's routes.
+    max_changed_share
+        Optional hard cap on the share of visits of returning customers (those in the
+        previous plan) that may move to another day, for example ``0.1``.
     polish
         Whether the day engine re-solves each day of the best plan at the end, with
         15 % of the rep's time. Off by default: the search's own moves leave every day
@@ -76,11 +87,13 @@ class PlanOptions:
     regularity_minutes: float = 30.0
     balance_minutes: float = 0.0
     iterations: int | None = None
+    stability_minutes: float = 10.0
+    max_changed_share: float | None = None
     polish: bool = False
 
     def __post_init__(self) -> None:
         problems = []
-        for name in ("regularity_minutes", "balance_minutes"):
+        for name in ("regularity_minutes", "balance_minutes", "stability_minutes"):
             value = getattr(self, name)
             if (
                 isinstance(value, bool)
@@ -97,6 +110,13 @@ class PlanOptions:
             problems.append(
                 f"options: iterations must be a non-negative integer or None, "
                 f"got {self.iterations!r}"
+            )
+        share = self.max_changed_share
+        if share is not None and (
+            isinstance(share, bool) or not isinstance(share, int | float) or not 0.0 <= share <= 1.0
+        ):
+            problems.append(
+                f"options: max_changed_share must be a share from 0 to 1 or None, got {share!r}"
             )
         if self.polish not in (True, False):
             problems.append(f"options: polish must be True or False, got {self.polish!r}")

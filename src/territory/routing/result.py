@@ -221,6 +221,108 @@ class RoutePlan:
         ax.set_ylabel("lat")
         return ax
 
+    def changes(self, previous: Any) -> pd.DataFrame:
+        """One row per customer whose rep, days or order differ from ``previous``.
+
+        Parameters
+        ----------
+        previous
+            Last cycle's :class:`RoutePlan`, or its visits table (see
+            :func:`territory.routing.previous.read_previous`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``customer_id, old_rep_id, new_rep_id, old_days, new_days, rep_changed,
+            days_changed, order_changed, reason, detail``; days are 1-based cycle days
+            as text (``"1,6,11,16"``). ``reason`` is one of ``new customer``,
+            ``removed customer``, ``rep removed``, ``frequency changed``, an unplanned
+            reason (``capacity``, ``opening_hours``, ...) when visits are missing, or
+            ``travel saved`` (the search moved the customer to shorten routes).
+            ``order_changed`` compares the customer's place among the customers that
+            share its rep-day in both plans.
+        """
+        from territory.routing.previous import read_previous
+
+        before = read_previous(previous, self.cycle)
+        after = read_previous(self.visits, self.cycle)
+        current = self.customers.set_index("customer_id")
+        frequency = self._frequency()
+        reps = set(self.reps["rep_id"].astype(str))
+        unplanned = self.unplanned.set_index("customer_id")
+        moved_order = _order_changes(before, after)
+        rows = []
+        for customer in sorted(set(current.index.astype(str)) | before.customers):
+            old_days, new_days = before.days.get(customer), after.days.get(customer)
+            old_rep, new_rep = before.rep.get(customer), after.rep.get(customer)
+            rep_changed = old_rep != new_rep
+            days_changed = old_days != new_days
+            order_changed = customer in moved_order
+            if not (rep_changed or days_changed or order_changed):
+                continue
+            if customer not in current.index:
+                reason, detail = "removed customer", "no longer in the customers table"
+            elif old_days is None:
+                reason, detail = "new customer", "inserted where it costs least"
+            elif old_rep is not None and old_rep not in reps:
+                reason, detail = "rep removed", f"rep {old_rep} is no longer in the reps table"
+            elif len(old_days) != frequency[customer]:
+                reason = "frequency changed"
+                detail = f"{len(old_days)} -> {frequency[customer]} visits per cycle"
+            elif customer in unplanned.index:
+                reason = str(unplanned.at[customer, "reason"])
+                detail = str(unplanned.at[customer, "detail"])
+            else:
+                reason, detail = "travel saved", "moved by the search to shorten routes"
+            rows.append(
+                (
+                    customer,
+                    old_rep,
+                    new_rep,
+                    _day_text(old_days),
+                    _day_text(new_days),
+                    rep_changed,
+                    days_changed,
+                    order_changed,
+                    reason,
+                    detail,
+                )
+            )
+        return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+
+    def _frequency(self) -> dict[str, int]:
+        ids = self.customers["customer_id"].astype(str)
+        return {c: int(f) for c, f in zip(ids, self.customers["visits_per_cycle"], strict=True)}
+
+    def change_summary(self, previous: Any) -> str:
+        """One line: customers changed, and how many returning customers kept their days.
+
+        Returning customers are those in both plans with the same number of visits and
+        a rep that still exists; they keep their days when rep and days are the same.
+        """
+        from territory.routing.previous import read_previous
+
+        before = read_previous(previous, self.cycle)
+        after = read_previous(self.visits, self.cycle)
+        changed = self.changes(previous)
+        reps = set(self.reps["rep_id"].astype(str))
+        frequency = self._frequency()
+        returning = [
+            c
+            for c, days in before.days.items()
+            if c in frequency and len(days) == frequency[c] and before.rep[c] in reps
+        ]
+        kept = sum(
+            before.days[c] == after.days.get(c) and before.rep[c] == after.rep.get(c)
+            for c in returning
+        )
+        share = 100.0 * kept / len(returning) if returning else 100.0
+        total = len(set(self.customers["customer_id"].astype(str)) | before.customers)
+        return (
+            f"{len(changed):,} of {total:,} customers changed; {share:.0f} % of "
+            f"{len(returning):,} returning customers kept their rep and days"
+        )
+
     def violations(self) -> list[str]:
         """Every broken rule, re-checked from the tables and the travel model.
 
@@ -233,6 +335,38 @@ class RoutePlan:
     def is_feasible(self) -> bool:
         """Whether :meth:`violations` finds nothing."""
         return not self.violations()
+
+
+CHANGE_COLUMNS = (
+    "customer_id",
+    "old_rep_id",
+    "new_rep_id",
+    "old_days",
+    "new_days",
+    "rep_changed",
+    "days_changed",
+    "order_changed",
+    "reason",
+    "detail",
+)
+
+
+def _day_text(days: frozenset[int] | None) -> str | None:
+    return None if days is None else ",".join(str(d + 1) for d in sorted(days))
+
+
+def _order_changes(before: Any, after: Any) -> set[str]:
+    """Customers whose place among the customers shared by a rep-day moved."""
+    moved: set[str] = set()
+    for key, new_order in after.routes.items():
+        old_order = before.routes.get(key)
+        if not old_order:
+            continue
+        shared = set(old_order) & set(new_order)
+        old = [c for c in old_order if c in shared]
+        new = [c for c in new_order if c in shared]
+        moved.update(a for a, b in zip(old, new, strict=True) if a != b)
+    return moved
 
 
 def regularity_metrics(visits: pd.DataFrame, cycle: Cycle) -> dict[str, float]:

@@ -2,13 +2,21 @@
 
 The planner and the periodic search cut their work into :class:`DayProblem` s (one
 rep-day, or one day of a benchmark) and hand each to an :class:`Engine` found by name
-with :func:`get_engine`: ``"ortools"`` (OR-Tools routing) or ``"pyvrp"`` (PyVRP, the
-optional extra ``territory[pyvrp]``). :func:`check_solution` re-walks a solution on the
-unrounded data, independently of the engine; :func:`read_solomon` reads the Solomon
-VRPTW benchmark on which the engines are measured.
+with :func:`get_engine`: ``"ortools"`` (OR-Tools routing), ``"pyvrp"`` (PyVRP, the
+optional extra ``territory[pyvrp]``) or ``"local"`` (:class:`LocalEngine`, exact or local
+search for one rep-day with its lunch break; other problems go to OR-Tools).
+:func:`check_solution` re-walks a solution on the unrounded data, independently of the
+engine; :func:`read_solomon` reads the Solomon VRPTW benchmark on which the engines are
+measured.
 """
 
 from territory.routing.engines.check import check_solution, route_cost
+from territory.routing.engines.local import (
+    LocalEngine,
+    day_shape,
+    insertion_route,
+    route_fits,
+)
 from territory.routing.engines.problem import (
     COST_SCALE,
     DEMAND_SCALE,
@@ -30,10 +38,14 @@ __all__ = [
     "DaySolution",
     "Engine",
     "IntegerProblem",
+    "LocalEngine",
     "check_solution",
+    "day_shape",
     "get_engine",
+    "insertion_route",
     "read_solomon",
     "read_solomon_bks",
     "route_cost",
+    "route_fits",
     "to_integers",
 ]

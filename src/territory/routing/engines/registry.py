@@ -15,7 +15,7 @@ from territory.routing.engines.problem import DayProblem, DaySolution
 __all__ = ["ENGINE_NAMES", "Engine", "get_engine"]
 
 #: Names accepted by :func:`get_engine`.
-ENGINE_NAMES = ("ortools", "pyvrp")
+ENGINE_NAMES = ("ortools", "pyvrp", "local")
 
 
 class Engine(Protocol):
@@ -40,7 +40,7 @@ class Engine(Protocol):
 
 
 def get_engine(name: str) -> Engine:
-    """Return the engine called ``name`` (``"ortools"`` or ``"pyvrp"``).
+    """Return the engine called ``name`` (``"ortools"``, ``"pyvrp"`` or ``"local"``).
 
     Parameters
     ----------
@@ -72,6 +72,10 @@ def get_engine(name: str) -> Engine:
         from territory.routing.engines.pyvrp_engine import PyVrpEngine
 
         return PyVrpEngine()
+    if name == "local":
+        from territory.routing.engines.local import LocalEngine
+
+        return LocalEngine()
     raise ValidationError(
         f"engine: unknown engine {name!r}; choose one of {', '.join(ENGINE_NAMES)}"
     )

@@ -93,6 +93,12 @@ class CycleProblem:
         Per customer, the irregularity of each pattern.
     options
         Objective weights and work limit.
+    previous_days
+        Per customer, the cycle days it was visited on in the previous plan (empty for
+        a new customer); a visit on another day counts as changed.
+    locked
+        Per customer, whether its visits are locked: it is never taken out or moved to
+        other days, and the order of locked visits within a day is kept.
     """
 
     shape: DayShape
@@ -102,6 +108,8 @@ class CycleProblem:
     patterns: list[list[tuple[int, ...]]]
     irregular: list[FloatArray]
     options: PlanOptions
+    previous_days: tuple[frozenset[int], ...] | None = None
+    locked: tuple[bool, ...] | None = None
 
     @property
     def size(self) -> int:
@@ -162,6 +170,16 @@ class CycleSearch:
         self.nearest: IntArray = np.argsort(both, axis=1, kind="stable")[:, :k].astype(np.int64)
         self.irregular = problem.irregular
         self.drop = DROP_MINUTES * problem.weight
+        self.previous = problem.previous_days or tuple(frozenset() for _ in range(n))
+        self.locked = problem.locked or (False,) * n
+        self.locked_nodes = {j + 1 for j in range(n) if self.locked[j]}
+        returning = [j for j in range(n) if self.previous[j]]
+        share = problem.options.max_changed_share
+        self.change_cap = (
+            math.inf
+            if share is None
+            else share * float(sum(int(problem.visits[j]) for j in returning))
+        )
         self.routes: list[list[int]] = [list(r) for r in routes]
         self.pattern: list[int] = [-1] * n
         self.days_of: list[set[int]] = [set() for _ in range(n)]
@@ -228,10 +246,26 @@ class CycleSearch:
             sum(int(v) - len(d) for v, d in zip(self.problem.visits, self.days_of, strict=True))
         )
 
+    def _moved(self, j: int, d: int) -> float:
+        """Stability cost of a visit of customer ``j`` on day ``d``."""
+        before = self.previous[j]
+        if before and d not in before:
+            return self.problem.options.stability_minutes
+        return 0.0
+
+    def changed(self) -> int:
+        """Visits of returning customers on days they were not visited on before."""
+        return sum(
+            len(days - self.previous[j]) for j, days in enumerate(self.days_of) if self.previous[j]
+        )
+
     def cost(self) -> float:
         """The objective (see :mod:`territory.routing.options`)."""
         opts = self.problem.options
         total = self.travel()
+        if any(self.previous):
+            total += opts.stability_minutes * self.changed()
+            total += DROP_MINUTES * max(0.0, self.changed() - self.change_cap)
         for d in range(self.n_days):
             total += self._balance(self.day_travel[d] + self.day_service[d])
         for j, days in enumerate(self.days_of):
@@ -443,7 +477,7 @@ class CycleSearch:
                     continue
             work = self.day_travel[d] + self.day_service[d]
             price = delta + self._balance(work + delta + service) - self._balance(work)
-            return price, position
+            return price + self._moved(v - 1, d), position
         return None
 
     def removal(self, d: int, v: int) -> float:
@@ -455,7 +489,8 @@ class CycleSearch:
         t = self.t
         delta = t[a][v] + t[v][b] - t[a][b]
         work = self.day_travel[d] + self.day_service[d]
-        return delta + self._balance(work) - self._balance(work - delta - self.service[v])
+        balance = self._balance(work) - self._balance(work - delta - self.service[v])
+        return delta + balance + self._moved(v - 1, d)
 
     # -- recreate and pattern moves --------------------------------------------------
 
@@ -496,6 +531,8 @@ class CycleSearch:
 
     def move_pattern(self, j: int) -> bool:
         """Move customer ``j`` to a cheaper complete pattern if there is one."""
+        if self.locked[j]:
+            return False
         current = self.pattern[j]
         patterns = self.problem.patterns[j]
         if len(patterns) < 2 and current >= 0:
@@ -558,10 +595,16 @@ class CycleSearch:
     def _accept_route(self, d: int, candidate: list[int]) -> bool:
         before = self.day_travel[d]
         after = self.path_travel(candidate)
+        if self.locked_nodes and not self._keeps_locked_order(d, candidate):
+            return False
         if after < before - _EPS and self.feasible(candidate):
             self._set_route(d, candidate)
             return True
         return False
+
+    def _keeps_locked_order(self, d: int, candidate: list[int]) -> bool:
+        locked = self.locked_nodes
+        return [v for v in candidate if v in locked] == [v for v in self.routes[d] if v in locked]
 
     def _two_opt(self, d: int) -> bool:
         route = self.routes[d]
@@ -613,7 +656,7 @@ class CycleSearch:
     def _ruin(self) -> list[int]:
         """Take related customers out; return them."""
         n = self.problem.size
-        planned = [j for j in range(n) if self.days_of[j]]
+        planned = [j for j in range(n) if self.days_of[j] and not self.locked[j]]
         if not planned:
             return []
         high = max(RUIN_BOUNDS[0], min(RUIN_BOUNDS[1], n // 4))
@@ -632,7 +675,7 @@ class CycleSearch:
             k = route.index(seed + 1)
             low = max(0, k - int(self.rng.integers(count)))
             chosen.extend(v - 1 for v in route[low : low + count] if v - 1 != seed)
-        out = list(dict.fromkeys(chosen))
+        out = [j for j in dict.fromkeys(chosen) if not self.locked[j]]
         for j in out:
             self.take_out(j)
         return out
@@ -660,6 +703,12 @@ class CycleSearch:
         """
         n = self.problem.size
         start_cost, start_travel = self.cost(), self.travel()
+        for j in range(n):  # customers short of visits first get their cheapest place
+            if len(self.days_of[j]) < self.problem.visits[j] and not self.locked[j]:
+                if self.days_of[j]:
+                    self.move_pattern(j)
+                else:
+                    self.place(j)
         for d in range(self.n_days):
             self.improve_day(d)
         best_state, best_cost = self.snapshot(), self.cost()

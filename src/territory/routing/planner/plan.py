@@ -28,6 +28,8 @@ from territory.routing.planner.assign import (
 )
 from territory.routing.planner.inputs import PlanInputs, prepare_inputs
 from territory.routing.planner.rep_plan import RepOutcome, RepTask, plan_rep
+from territory.routing.planner.replan import pin_to_previous, previous_routes
+from territory.routing.previous import PreviousPlan, read_previous
 from territory.routing.result import RoutePlan
 from territory.travel import GreatCircleTravel, Points, TravelMatrix, TravelModel
 
@@ -144,6 +146,7 @@ def plan_routes(
     executor: Executor | None = None,
     progress: Callable[[int, int], Any] | None = None,
     options: PlanOptions | None = None,
+    previous: RoutePlan | pd.DataFrame | None = None,
 ) -> RoutePlan:
     """Plan each rep's repeating visit cycle.
 
@@ -184,8 +187,15 @@ def plan_routes(
     progress
         Called as ``progress(done, total)`` after each rep.
     options
-        The objective's soft terms (regularity, day balance) and the search's work
-        limit; see :class:`~territory.routing.PlanOptions`. Default ``PlanOptions()``.
+        The objective's soft terms (regularity, day balance, stability) and the
+        search's work limit; see :class:`~territory.routing.PlanOptions`. Default
+        ``PlanOptions()``.
+    previous
+        Last cycle's plan (a :class:`RoutePlan`, or its visits table with ``rep_id,
+        day, seq, customer_id`` and an optional boolean ``locked``) to re-plan from:
+        returning customers keep their rep, days and order unless a rule or the
+        stability trade (``options.stability_minutes``) says otherwise; see
+        :mod:`territory.routing.planner.replan` and :meth:`RoutePlan.changes`.
 
     Returns
     -------
@@ -216,6 +226,9 @@ def plan_routes(
     get_engine(engine)  # fails early when the engine's package is missing
     travel = GreatCircleTravel() if travel is None else travel
     inputs, _ = prepare_inputs(customers, reps, cycle)
+    before = None if previous is None else read_previous(previous, cycle)
+    if before is not None:
+        inputs = pin_to_previous(inputs, before)
     required = int(inputs.visits.sum())
     if required == 0:
         raise ValidationError(
@@ -225,7 +238,7 @@ def plan_routes(
     workers = _workers(executor)
     cache: dict[tuple[int, int, int], list[tuple[int, ...]]] = {}
     first = max(0.0, time_limit * FIRST_ROUND_SHARE - (time.perf_counter() - started))
-    settings = _Settings(engine, int(seed), options, workers)
+    settings = _Settings(engine, int(seed), options, workers, before)
     tasks, km = _build_tasks(inputs, cycle, assignment, travel, settings, first, cache)
     outcomes = _run(tasks, executor, progress)
     second = time_limit * REP_SHARE - (time.perf_counter() - started)
@@ -287,6 +300,7 @@ class _Settings:
     seed: int
     options: PlanOptions
     workers: int
+    previous: PreviousPlan | None = None
 
 
 def _stats(
@@ -336,6 +350,18 @@ def _make_task(
 ) -> tuple[RepTask, np.ndarray]:
     """One rep's task (and its km matrix, kept for the result)."""
     _, matrix = _rep_matrix(inputs, rep, members, travel)
+    patterns = [_patterns_for(inputs, cycle, int(i), rep, cache) for i in members]
+    previous_days: tuple[frozenset[int], ...] | None = None
+    locked: tuple[bool, ...] | None = None
+    if settings.previous is not None:
+        start, previous_days, locked = previous_routes(
+            inputs.customer_ids[members],
+            str(inputs.rep_ids[rep]),
+            cycle.n_days,
+            patterns,
+            settings.previous,
+        )
+        initial_routes = start if initial_routes is None else initial_routes
     home = Points(np.array(["home"], dtype=object), inputs.home_lon[[rep]], inputs.home_lat[[rep]])
     stops = Points(inputs.customer_ids[members], inputs.lon[members], inputs.lat[members])
     straight = travel.straight_km(home, stops)[0]
@@ -349,7 +375,7 @@ def _make_task(
         opens=inputs.opens[members].copy(),
         closes=inputs.closes[members].copy(),
         weight=inputs.weight[members].copy(),
-        patterns=[_patterns_for(inputs, cycle, int(i), rep, cache) for i in members],
+        patterns=patterns,
         travel=matrix.minutes,
         xy=_local_xy(inputs.lon[members], inputs.lat[members]),
         minutes_per_km=ratio,
@@ -365,6 +391,9 @@ def _make_task(
         engine_iterations=ENGINE_ITERATIONS,
         options=settings.options,
         initial_routes=initial_routes,
+        previous_days=previous_days,
+        locked=locked,
+        from_previous=settings.previous is not None,
     )
     return task, matrix.km
 

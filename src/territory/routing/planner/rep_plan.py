@@ -63,7 +63,10 @@ class RepTask:
     Local node ``j + 1`` is customer ``customers[j]``; node 0 is the rep's home.
     ``patterns[j]`` lists the valid patterns of customer ``j`` (most regular first).
     ``initial_routes`` (local nodes per cycle day) turns the task into a top-up: the
-    routes are kept and only customers still short of visits are inserted.
+    routes are kept and only customers still short of visits are inserted. With
+    ``from_previous`` they are last cycle's routes (or a first round's made from them):
+    visits that no longer fit are dropped, and the search places what is missing under
+    its stability term (``previous_days``, ``locked``).
     """
 
     rep: int
@@ -89,6 +92,9 @@ class RepTask:
     engine_iterations: int
     options: PlanOptions
     initial_routes: list[list[int]] | None = None
+    previous_days: tuple[frozenset[int], ...] | None = None
+    locked: tuple[bool, ...] | None = None
+    from_previous: bool = False
 
 
 @dataclass(frozen=True)
@@ -326,6 +332,17 @@ def _engine_pass(days: _Days, task: RepTask, clock: Clock) -> tuple[int, int]:
     return solved, skipped
 
 
+def _seed(days: _Days, task: RepTask) -> None:
+    """Take the initial routes, visit by visit in their order, as far as each day fits."""
+    assert task.initial_routes is not None
+    for day, route in enumerate(task.initial_routes):
+        if not task.working[day]:
+            continue
+        for node in route:
+            if schedule_day(days.shape, [*days.routes[day], node]) is not None:
+                days.insert(day, node, len(days.routes[day]))
+
+
 def _top_up(days: _Days, task: RepTask) -> None:
     """Keep the initial routes, insert the customers still short of visits."""
     assert task.initial_routes is not None
@@ -387,6 +404,8 @@ def _search(days: _Days, task: RepTask, irregular: list[FloatArray], clock: Cloc
         patterns=task.patterns,
         irregular=irregular,
         options=task.options,
+        previous_days=task.previous_days,
+        locked=task.locked,
     )
     search = CycleSearch(problem, days.routes, task.seed)
     report = search.run(clock, task.options.iterations)
@@ -443,6 +462,8 @@ def plan_rep(task: RepTask) -> RepOutcome:
     chosen: list[int] = []
     if task.initial_routes is None:
         chosen = _construct(days, task, irregular)
+    elif task.from_previous:
+        _seed(days, task)
     else:
         _top_up(days, task)
     phases["construction"] = clock.elapsed()

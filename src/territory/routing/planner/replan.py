@@ -1,0 +1,100 @@
+"""Re-planning from last cycle's plan: who keeps which rep, days and order.
+
+``plan_routes(previous=...)`` starts from the previous plan instead of from scratch:
+
+* a returning customer without a fixed ``rep_id`` keeps its previous rep when that rep
+  is still in the reps table (:func:`pin_to_previous`); customers of a rep who is gone
+  are assigned afresh, within the reps' capacity;
+* each rep's first routes are last cycle's routes of its returning customers, in their
+  old order, on the valid pattern that shares most days with the old ones (a frequency
+  cut from 4 to 2 keeps two of the four days) (:func:`previous_routes`);
+* new customers and visits that no longer fit are then placed by the periodic search,
+  whose objective counts every visit on a day the customer did not have before as
+  changed (``PlanOptions.stability_minutes``, ``max_changed_share``);
+* locked customers (a ``locked`` visit in the previous plan) keep their rep, days and
+  the order of their visits whenever the new inputs allow it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from territory.routing.planner.inputs import PlanInputs
+from territory.routing.previous import PreviousPlan
+
+__all__ = ["pin_to_previous", "previous_routes"]
+
+
+def pin_to_previous(inputs: PlanInputs, before: PreviousPlan) -> PlanInputs:
+    """Fix each returning customer without a ``rep_id`` to its previous rep, if present."""
+    index = {str(r): k for k, r in enumerate(inputs.rep_ids)}
+    rep = inputs.rep.copy()
+    for i, customer in enumerate(inputs.customer_ids):
+        old = before.rep.get(str(customer))
+        if rep[i] < 0 and old is not None and old in index:
+            rep[i] = index[old]
+    return replace(inputs, rep=rep)
+
+
+def _target(patterns: list[tuple[int, ...]], days: frozenset[int]) -> tuple[int, ...]:
+    """The pattern sharing most days with ``days`` (the most regular among ties)."""
+    best: tuple[int, ...] = ()
+    shared = -1
+    for pattern in patterns:
+        count = len(days.intersection(pattern))
+        if count > shared:
+            best, shared = pattern, count
+    return best
+
+
+def previous_routes(
+    customer_ids: np.ndarray,
+    rep_id: str,
+    n_days: int,
+    patterns: list[list[tuple[int, ...]]],
+    before: PreviousPlan,
+) -> tuple[list[list[int]], tuple[frozenset[int], ...], tuple[bool, ...]]:
+    """A rep's start from last cycle: routes, previous days and locks of its customers.
+
+    Parameters
+    ----------
+    customer_ids
+        The rep's customers (local node ``j + 1`` is ``customer_ids[j]``).
+    rep_id
+        The rep.
+    n_days
+        Days in the cycle.
+    patterns
+        Per customer, its valid patterns for this rep.
+    before
+        The previous plan.
+
+    Returns
+    -------
+    routes
+        Per cycle day, local nodes in last cycle's order: returning customers on the
+        days of their target pattern that they were visited on before (by this rep).
+    previous_days
+        Per customer, the days it was visited on before (empty when new).
+    locked
+        Per customer, whether it is locked.
+    """
+    local = {str(c): j + 1 for j, c in enumerate(customer_ids)}
+    keep: dict[int, frozenset[int]] = {}
+    previous_days = []
+    locked = []
+    for j, customer in enumerate(customer_ids):
+        days = before.days.get(str(customer), frozenset())
+        previous_days.append(days)
+        locked.append(str(customer) in before.locked)
+        if days and before.rep.get(str(customer)) == rep_id and patterns[j]:
+            keep[j + 1] = days.intersection(_target(patterns[j], days))
+    routes: list[list[int]] = [[] for _ in range(n_days)]
+    for day in range(n_days):
+        for customer in before.routes.get((rep_id, day), []):
+            node = local.get(customer)
+            if node is not None and day in keep.get(node, ()):
+                routes[day].append(node)
+    return routes, tuple(previous_days), tuple(locked)
