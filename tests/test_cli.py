@@ -221,6 +221,26 @@ def test_plan_command(tmp_path: Path) -> None:
     assert len(visits) + missing == required
 
 
+def test_plan_command_replans_from_previous_output(tmp_path: Path) -> None:
+    """`territory plan --previous DIR` keeps last cycle's days and writes changes.csv."""
+    customers, reps = _planning_inputs(tmp_path)
+    common = ["plan", "--customers", str(customers), "--reps", str(reps), "--quiet"]
+    common += ["--time-limit", "30", "--iterations", "100"]
+    assert main([*common, "--out", str(tmp_path / "first")]) == 0
+    assert (
+        main([*common, "--previous", str(tmp_path / "first"), "--out", str(tmp_path / "next")]) == 0
+    )
+    first = pd.read_csv(tmp_path / "first" / "visits.csv")
+    again = pd.read_csv(tmp_path / "next" / "visits.csv")
+
+    def days(visits: pd.DataFrame) -> dict[str, list[int]]:
+        return {c: sorted(g["day"]) for c, g in visits.groupby("customer_id")}
+
+    assert days(again) == days(first)
+    changes = pd.read_csv(tmp_path / "next" / "changes.csv")
+    assert not changes.get("days_changed", pd.Series(dtype=bool)).any()
+
+
 def test_plan_command_bad_reps_exit_2(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     """A reps table without home location exits 2 naming the column."""
     customers, reps = _planning_inputs(tmp_path)

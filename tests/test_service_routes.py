@@ -92,6 +92,31 @@ def test_plan_routes_same_request_and_seed_same_plan(client: Client) -> None:
     assert first["visits"] == second["visits"]
 
 
+def test_plan_routes_replans_from_previous_visits(client: Client) -> None:
+    """A request with last cycle's visits keeps their days and returns the changes."""
+    body = json.loads(json.dumps(SMALL)) | {"iterations": 50}
+    first = client.request("POST", "/v1/plan-routes", json=body).json()
+    body["previous"] = first["visits"]
+    body["customers"].append(
+        {"customer_id": "new", "lon": 9.03, "lat": 48.0, "visits_per_cycle": 1}
+        | {"service_minutes": 15}
+    )
+    response = client.request("POST", "/v1/plan-routes", json=body)
+    assert response.status_code == 200, response.text
+    again = response.json()
+
+    def days(plan: dict[str, Any]) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for visit in plan["visits"]:
+            out.setdefault(visit["customer_id"], []).append(visit["day"])
+        return {c: sorted(d) for c, d in out.items()}
+
+    assert {c: d for c, d in days(again).items() if c != "new"} == days(first)
+    reasons = {row["customer_id"]: row["reason"] for row in again["changes"]}
+    assert reasons["new"] == "new customer"
+    assert again["change_summary"].startswith("1 of 3 customers changed")
+
+
 def test_plan_routes_reports_unplanned_with_reason(client: Client) -> None:
     """A customer whose visits cannot fit comes back in 'unplanned' with a reason."""
     body = json.loads(json.dumps(SMALL))

@@ -124,10 +124,16 @@ class _ProgressBar:
 
 def _plan(args: argparse.Namespace) -> int:
     from territory.io import read_table
-    from territory.routing import Cycle, plan_routes
+    from territory.routing import Cycle, PlanOptions, plan_routes
 
     customers = read_table(args.customers)
     reps = read_table(args.reps)
+    previous = None
+    if args.previous is not None:
+        from pathlib import Path
+
+        source = Path(args.previous)
+        previous = read_table(source / "visits.csv" if source.is_dir() else source)
     plan = plan_routes(
         customers,
         reps,
@@ -136,13 +142,15 @@ def _plan(args: argparse.Namespace) -> int:
         time_limit=args.time_limit,
         seed=args.seed,
         progress=_ProgressBar("planning reps", enabled=not args.quiet and sys.stderr.isatty()),
+        options=PlanOptions(iterations=args.iterations),
+        previous=previous,
     )
     print(plan.summary())
-    _write_outputs(
-        args.out,
-        {"visits": plan.to_frame(), "days": plan.days, "unplanned": plan.unplanned},
-        "csv" if args.format == "geojson" else args.format,
-    )
+    tables = {"visits": plan.to_frame(), "days": plan.days, "unplanned": plan.unplanned}
+    if previous is not None:
+        print(plan.change_summary(previous))
+        tables["changes"] = plan.changes(previous)
+    _write_outputs(args.out, tables, "csv" if args.format == "geojson" else args.format)
     if args.format != "csv":
         from pathlib import Path
 
@@ -289,9 +297,20 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--days", type=int, default=5, help="working days a week (default: 5)")
     plan.add_argument(
         "--engine",
-        choices=("ortools", "pyvrp"),
+        choices=("ortools", "pyvrp", "local"),
         default="ortools",
-        help="daily routing engine (default: %(default)s)",
+        help="day engine of the optional polish (default: %(default)s)",
+    )
+    plan.add_argument(
+        "--previous",
+        help="last cycle's plan to re-plan from: its output folder (visits.csv) or a visits "
+        "table; writes changes.csv with every change and its reason",
+    )
+    plan.add_argument(
+        "--iterations",
+        type=int,
+        default=None,
+        help="search rounds per rep, for reproducible plans (default: until the time limit)",
     )
     plan.add_argument(
         "--time-limit",

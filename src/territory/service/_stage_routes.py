@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from territory.routing import Cycle, plan_routes
+from territory._json import json_safe
+from territory.routing import Cycle, PlanOptions, plan_routes
 from territory.service._models import Record, StageRequest, records_frame
 from territory.service._stages import Progress, RunContext, Stage
 from territory.travel import GreatCircleTravel
@@ -46,7 +47,17 @@ class PlanRoutesRequest(StageRequest):
     )
     cycle: CycleModel = Field(default_factory=CycleModel)
     travel: TravelOptions = Field(default_factory=TravelOptions)
-    engine: Literal["ortools", "pyvrp"] = "ortools"
+    engine: Literal["ortools", "pyvrp", "local"] = "ortools"
+    iterations: int | None = Field(
+        default=None,
+        ge=0,
+        description="search rounds per rep (a work limit: the same request gives the same plan)",
+    )
+    previous: list[Record] | None = Field(
+        default=None,
+        description="last cycle's visits (rep_id, day, seq, customer_id, optional locked) to "
+        "re-plan from; the answer then carries 'changes' and 'change_summary'",
+    )
     time_limit: float | None = Field(
         default=None,
         gt=0,
@@ -79,6 +90,7 @@ def _progress(report: Progress) -> Callable[[int, int], None]:
 
 def run(request: PlanRoutesRequest, context: RunContext) -> dict[str, Any]:
     """Plan the routes and return the plan's JSON (visits, unplanned, summary)."""
+    previous = None if request.previous is None else records_frame(request.previous)
     plan = plan_routes(
         records_frame(request.customers),
         records_frame(request.reps),
@@ -90,9 +102,15 @@ def run(request: PlanRoutesRequest, context: RunContext) -> dict[str, Any]:
         time_limit=context.time_limit,
         seed=request.seed,
         progress=None if context.progress is None else _progress(context.progress),
+        options=PlanOptions(iterations=request.iterations),
+        previous=previous,
     )
     result: dict[str, Any] = plan.to_dict()
     result.setdefault("summary", plan.summary())
+    if previous is not None:
+        changes = plan.changes(previous)
+        result["changes"] = json_safe(changes.to_dict(orient="records"))
+        result["change_summary"] = plan.change_summary(previous)
     return result
 
 
