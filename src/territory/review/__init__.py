@@ -14,6 +14,8 @@ Every function works on plain tables and returns a frozen result with ``to_frame
 * :func:`audit_sample` -- seeded grade-stratified audit sample per rep.
 * :mod:`territory.review.charts` and :mod:`territory.review.maps` -- matplotlib charts and
   folium maps (imported lazily: this package imports neither library).
+* :func:`compare_workload` -- each rep's work in two route plans (before and after a
+  re-plan).
 * :func:`write_review` -- the whole monthly review written to a folder.
 """
 
@@ -38,6 +40,7 @@ from territory.review.scorecards import (
     dealer_scorecard,
     rep_scorecard,
 )
+from territory.review.workload import WorkloadComparison, compare_workload
 
 __all__ = [
     "DEFAULT_DEALER_WEIGHTS",
@@ -49,10 +52,12 @@ __all__ = [
     "PaceReview",
     "ReviewReport",
     "Scorecard",
+    "WorkloadComparison",
     "achievement_chart",
     "allocate_proportional",
     "audit_sample",
     "balance_drift",
+    "compare_workload",
     "compliance_heatmap",
     "customer_map",
     "dealer_scorecard",
