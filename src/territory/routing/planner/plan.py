@@ -263,7 +263,9 @@ def plan_routes(
         )
     first_outcomes = outcomes
     if extra:
-        redone = {t.rep: o for t, o in zip(extra, _run(extra, executor, None), strict=True)}
+        # the second round keeps the bar full, and lets a cancelling callback stop it
+        again = None if progress is None else _repeat_total(progress, len(tasks))
+        redone = {t.rep: o for t, o in zip(extra, _run(extra, executor, again), strict=True)}
         replaced = {t.rep: t for t in extra}
         keep = [k for k, t in enumerate(tasks) if t.rep not in replaced]
         outcomes = [outcomes[k] for k in keep] + [redone[t.rep] for t in extra]
@@ -529,6 +531,15 @@ def _second_round(
         )
         new_tasks.append(task)
     return new_tasks, km, rep_of
+
+
+def _repeat_total(progress: Callable[[int, int], Any], total: int) -> Callable[[int, int], Any]:
+    """A ``progress`` for the second round that reports the first round's total as done."""
+
+    def report(done: int, count: int) -> Any:
+        return progress(total, total)
+
+    return report
 
 
 def _run(
