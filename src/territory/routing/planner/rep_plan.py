@@ -420,6 +420,16 @@ def _search(days: _Days, task: RepTask, irregular: list[FloatArray], clock: Cloc
     return report.rounds
 
 
+def _unchanged(days: _Days, task: RepTask) -> bool:
+    """Whether a re-planned rep got every customer back on exactly its previous days."""
+    if not task.from_previous or task.previous_days is None:
+        return False
+    return all(
+        days.days_of[j] == task.previous_days[j] and len(days.days_of[j]) == task.visits[j]
+        for j in range(len(task.customers))
+    )
+
+
 def _day_routes(days: _Days, task: RepTask) -> list[DayRoute]:
     out: list[DayRoute] = []
     for day, route in enumerate(days.routes):
@@ -470,7 +480,9 @@ def plan_rep(task: RepTask) -> RepOutcome:
     construction_travel = days.total_travel()
     reserve = POLISH_SHARE * clock.left() if task.options.polish else 0.0
     search_clock = Budget(clock.left() - reserve, task.budget.deadline - reserve).start()
-    rounds = _search(days, task, irregular, search_clock)
+    rounds = 0  # a rep re-planned without any change keeps its routes exactly
+    if not _unchanged(days, task):
+        rounds = _search(days, task, irregular, search_clock)
     phases["search"] = search_clock.elapsed()
     began = clock.elapsed()
     solved = skipped = 0
