@@ -281,9 +281,14 @@ class CycleSearch:
     def restore(self, state: tuple[list[list[int]], list[int]]) -> None:
         """Go back to a :meth:`snapshot`."""
         routes, pattern = state
-        self.routes = [list(r) for r in routes]
         self.pattern = list(pattern)
-        self._rebuild()
+        changed = [d for d in range(self.n_days) if self.routes[d] != routes[d]]
+        for d in changed:  # only the days that differ lose their cached timing and prices
+            for v in self.routes[d]:
+                self.days_of[v - 1].discard(d)
+            self._set_route(d, list(routes[d]))
+            for v in self.routes[d]:
+                self.days_of[v - 1].add(d)
 
     # -- edits -----------------------------------------------------------------------
 
