@@ -230,3 +230,12 @@ def test_fast_insertion_check_never_admits_an_infeasible_route(
     for position in range(len(route) + 1):
         if search._quick_fit(0, n, position):
             assert schedule_day(windowed, [*route[:position], n, *route[position:]]) is not None
+
+
+def test_a_customer_short_of_visits_completes_its_own_pattern() -> None:
+    """A weekly customer seen on day 0 only gets its second visit on day 5, same weekday."""
+    problem = _problem(np.array([[10.0, 0.0]]), [2], n_days=10, week_days=5)
+    start = [[1]] + [[] for _ in range(9)]
+    search = CycleSearch(problem, start, seed=0)
+    search.run(FOREVER.start(), iterations=0)
+    assert [d for d, route in enumerate(search.routes) if route] == [0, 5]

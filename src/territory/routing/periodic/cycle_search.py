@@ -540,7 +540,7 @@ class CycleSearch:
             return False
         current = self.pattern[j]
         patterns = self.problem.patterns[j]
-        if len(patterns) < 2 and current >= 0:
+        if len(patterns) < 2 and current >= 0 and len(self.days_of[j]) == self.problem.visits[j]:
             return False
         v = j + 1
         on = self.days_of[j]
@@ -551,7 +551,7 @@ class CycleSearch:
         price: dict[int, tuple[float, int] | None] = {}
         best: tuple[float, int] | None = None
         for p, pattern in enumerate(patterns):
-            if p == current:
+            if p == current and not missing:
                 continue
             delta = regular * float(self.irregular[j][p]) - now - float(self.drop[j]) * missing
             for d in pattern:
