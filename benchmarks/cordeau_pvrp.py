@@ -96,6 +96,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for the JSON results")
     parser.add_argument("--instances", default="", help="comma-separated names (default all)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--method",
+        default="combinations",
+        choices=["combinations", "cycle"],
+        help="solve_pvrp's search: its combination search, or the planner's cycle search",
+    )
     args = parser.parse_args()
 
     with (args.data / "bks.csv").open() as handle:
@@ -110,7 +116,11 @@ def main() -> None:
         instance = read_cordeau(path)
         started = time.perf_counter()
         solution = solve_pvrp(
-            instance, engine=args.engine, time_limit=args.time_limit, seed=args.seed
+            instance,
+            engine=args.engine,
+            time_limit=args.time_limit,
+            seed=args.seed,
+            method=args.method,
         )
         seconds = time.perf_counter() - started
         routes = solution.to_dict()["routes"]
@@ -118,6 +128,7 @@ def main() -> None:
         record = {
             "instance": name,
             "engine": args.engine,
+            "method": args.method,
             "time_limit": args.time_limit,
             "seconds": round(seconds, 3),
             "cost": cost,

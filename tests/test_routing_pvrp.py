@@ -305,3 +305,32 @@ def test_p01_feasible_in_seconds(engine: str) -> None:
     assert solution.check() == []
     assert any(r.customers == (51,) for r in solution.routes)
     assert solution.cost < 1.15 * 524.61
+
+
+@pytest.mark.parametrize("engine", ["ortools", "pyvrp"])
+def test_cycle_method_finds_the_two_day_optimum(engine: str) -> None:
+    """The planner's cycle search (method='cycle') solves the two-day case to optimum."""
+    solution = solve_pvrp(
+        _two_day(), engine=_engine_or_skip(engine), time_limit=2.0, seed=0, method="cycle"
+    )
+    assert solution.check() == []
+    assert solution.cost == pytest.approx(2 * (15 + math.sqrt(125)))
+
+
+@settings(max_examples=5, deadline=None)
+@given(instance_seed=st.integers(0, 10_000))
+def test_cycle_method_is_feasible_and_reproducible(instance_seed: int) -> None:
+    """With a work limit the cycle method gives the same feasible routes twice."""
+    inst = _random_instance(instance_seed)
+    runs = [
+        solve_pvrp(inst, engine="ortools", time_limit=30.0, seed=3, max_rounds=60, method="cycle")
+        for _ in range(2)
+    ]
+    assert runs[0].check() == []
+    assert runs[0].routes == runs[1].routes
+
+
+def test_unknown_method_is_rejected() -> None:
+    """A method other than 'combinations' or 'cycle' is a ValidationError."""
+    with pytest.raises(ValidationError, match="method"):
+        solve_pvrp(_two_day(), method="genetic")

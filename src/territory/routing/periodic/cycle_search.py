@@ -99,6 +99,9 @@ class CycleProblem:
     locked
         Per customer, whether its visits are locked: it is never taken out or moved to
         other days, and the order of locked visits within a day is kept.
+    vehicles, demand, capacity
+        Routes a day (one for a rep), the load of each customer's visit and the most a
+        route may carry (the periodic VRP of :func:`~territory.routing.periodic.solve_pvrp`).
     """
 
     shape: DayShape
@@ -110,6 +113,9 @@ class CycleProblem:
     options: PlanOptions
     previous_days: tuple[frozenset[int], ...] | None = None
     locked: tuple[bool, ...] | None = None
+    vehicles: int = 1
+    demand: FloatArray | None = None
+    capacity: float = math.inf
 
     @property
     def size(self) -> int:
@@ -143,7 +149,8 @@ class CycleSearch:
     problem
         The rep's cycle.
     routes
-        A feasible start: the route of every cycle day (local nodes).
+        A feasible start: the routes of every cycle day (local nodes), ``vehicles``
+        per day in order (route ``s`` belongs to day ``s // vehicles``).
     seed
         Seed of every random choice.
     """
@@ -157,7 +164,13 @@ class CycleSearch:
         self.earliest: list[float] = shape.earliest.tolist()
         self.latest: list[float] = shape.latest.tolist()
         self.n_days = len(problem.working)
+        self.m = problem.vehicles
+        self.n_slots = self.n_days * self.m
+        self.day_of = [s // self.m for s in range(self.n_slots)]
         n = problem.size
+        self.demand: list[float] = (
+            [0.0] * (n + 1) if problem.demand is None else [0.0, *map(float, problem.demand)]
+        )
         self.room = problem.room
         self.simple = shape.lunch is None and bool(
             np.all(shape.earliest[1:] <= shape.day_start + _EPS)
@@ -183,11 +196,13 @@ class CycleSearch:
         self.routes: list[list[int]] = [list(r) for r in routes]
         self.pattern: list[int] = [-1] * n
         self.days_of: list[set[int]] = [set() for _ in range(n)]
-        self.day_travel = [0.0] * self.n_days
-        self.day_service = [0.0] * self.n_days
-        # per day: departure times and delay tolerance (see _timing), and priced insertions
-        self._timing: list[tuple[list[float], list[float], int] | None] = [None] * self.n_days
-        self._prices: list[dict[int, tuple[float, int] | None]] = [{} for _ in range(self.n_days)]
+        self.slot_of: list[dict[int, int]] = [{} for _ in range(n)]  # day -> route index
+        self.day_travel = [0.0] * self.n_slots  # per route
+        self.day_service = [0.0] * self.n_slots
+        self.load = [0.0] * self.n_slots
+        # per route: departure times and delay tolerance (see _timing), priced insertions
+        self._timing: list[tuple[list[float], list[float], int] | None] = [None] * self.n_slots
+        self._prices: list[dict[int, tuple[float, int] | None]] = [{} for _ in range(self.n_slots)]
         self._rebuild()
         for j in range(n):
             self.pattern[j] = self._pattern_of(j)
@@ -197,13 +212,12 @@ class CycleSearch:
     def _rebuild(self) -> None:
         for days in self.days_of:
             days.clear()
-        for d, route in enumerate(self.routes):
+        for slots in self.slot_of:
+            slots.clear()
+        for s, route in enumerate(self.routes):
             for v in route:
-                self.days_of[v - 1].add(d)
-            self.day_travel[d] = self.path_travel(route)
-            self.day_service[d] = sum(self.service[v] for v in route)
-            self._timing[d] = None
-            self._prices[d].clear()
+                self._enter(s, v)
+            self._set_route(s, route)
 
     def _pattern_of(self, j: int) -> int:
         """The first pattern of ``j`` holding all its current days (-1 if none)."""
@@ -266,8 +280,8 @@ class CycleSearch:
         if any(self.previous):
             total += opts.stability_minutes * self.changed()
             total += DROP_MINUTES * max(0.0, self.changed() - self.change_cap)
-        for d in range(self.n_days):
-            total += self._balance(self.day_travel[d] + self.day_service[d])
+        for s in range(self.n_slots):
+            total += self._balance(self.day_travel[s] + self.day_service[s])
         for j, days in enumerate(self.days_of):
             if days and self.pattern[j] >= 0:
                 total += opts.regularity_minutes * float(self.irregular[j][self.pattern[j]])
@@ -282,22 +296,34 @@ class CycleSearch:
         """Go back to a :meth:`snapshot`."""
         routes, pattern = state
         self.pattern = list(pattern)
-        changed = [d for d in range(self.n_days) if self.routes[d] != routes[d]]
-        for d in changed:  # only the days that differ lose their cached timing and prices
-            for v in self.routes[d]:
-                self.days_of[v - 1].discard(d)
-            self._set_route(d, list(routes[d]))
-            for v in self.routes[d]:
-                self.days_of[v - 1].add(d)
+        changed = [s for s in range(self.n_slots) if self.routes[s] != routes[s]]
+        for s in changed:  # only the routes that differ lose their cached timing and prices
+            for v in self.routes[s]:
+                self._leave(s, v)
+        for s in changed:
+            self._set_route(s, list(routes[s]))
+            for v in self.routes[s]:
+                self._enter(s, v)
 
     # -- edits -----------------------------------------------------------------------
 
-    def _set_route(self, d: int, route: list[int]) -> None:
-        self.routes[d] = route
-        self.day_travel[d] = self.path_travel(route)
-        self.day_service[d] = sum(self.service[v] for v in route)
-        self._timing[d] = None
-        self._prices[d].clear()
+    def _set_route(self, s: int, route: list[int]) -> None:
+        self.routes[s] = route
+        self.day_travel[s] = self.path_travel(route)
+        self.day_service[s] = sum(self.service[v] for v in route)
+        self.load[s] = sum(self.demand[v] for v in route)
+        self._timing[s] = None
+        self._prices[s].clear()
+
+    def _enter(self, s: int, v: int) -> None:
+        day = self.day_of[s]
+        self.days_of[v - 1].add(day)
+        self.slot_of[v - 1][day] = s
+
+    def _leave(self, s: int, v: int) -> None:
+        day = self.day_of[s]
+        self.days_of[v - 1].discard(day)
+        self.slot_of[v - 1].pop(day, None)
 
     def _day_timing(self, d: int) -> tuple[list[float], list[float], int]:
         """Departures, delay tolerances and the lunch leg of day ``d`` (cached).
@@ -349,19 +375,20 @@ class CycleSearch:
         self._timing[d] = timing
         return timing
 
-    def insert(self, d: int, v: int, position: int) -> None:
-        """Put node ``v`` at ``position`` of day ``d``."""
-        route = self.routes[d]
+    def insert(self, s: int, v: int, position: int) -> None:
+        """Put node ``v`` at ``position`` of route ``s``."""
+        route = self.routes[s]
         route.insert(position, v)
-        self._set_route(d, route)
-        self.days_of[v - 1].add(d)
+        self._set_route(s, route)
+        self._enter(s, v)
 
     def remove(self, d: int, v: int) -> None:
         """Take node ``v`` off day ``d``."""
-        route = self.routes[d]
+        s = self.slot_of[v - 1][d]
+        route = self.routes[s]
         route.remove(v)
-        self._set_route(d, route)
-        self.days_of[v - 1].discard(d)
+        self._set_route(s, route)
+        self._leave(s, v)
 
     def take_out(self, j: int) -> None:
         """Take customer ``j`` off all its days."""
@@ -371,12 +398,26 @@ class CycleSearch:
 
     # -- pricing ---------------------------------------------------------------------
 
-    def insertion(self, d: int, v: int) -> tuple[float, int] | None:
-        """Cheapest feasible insertion of node ``v`` into day ``d``: (price, position)."""
-        prices = self._prices[d]
-        if v not in prices:
-            prices[v] = self._price_insertion(d, v)
-        return prices[v]
+    def insertion(self, d: int, v: int) -> tuple[float, int, int] | None:
+        """Cheapest feasible insertion of node ``v`` into day ``d``: (price, route, position).
+
+        Every route of the day is tried; of its empty routes only the first (they are
+        all alike).
+        """
+        best: tuple[float, int, int] | None = None
+        empty_seen = False
+        for s in range(d * self.m, (d + 1) * self.m):
+            if not self.routes[s]:
+                if empty_seen:
+                    continue
+                empty_seen = True
+            prices = self._prices[s]
+            if v not in prices:
+                prices[v] = self._price_insertion(s, v)
+            found = prices[v]
+            if found is not None and (best is None or found[0] < best[0]):
+                best = (found[0], s, found[1])
+        return best
 
     def _quick_fit(self, d: int, v: int, position: int) -> bool | None:
         """Whether ``v`` fits at ``position`` of day ``d``: ``True``, ``False`` or ``None``.
@@ -452,7 +493,11 @@ class CycleSearch:
         return arrive
 
     def _price_insertion(self, d: int, v: int) -> tuple[float, int] | None:
-        if not self.problem.working[d]:
+        """Cheapest feasible (price, position) of ``v`` in route ``d``."""
+        day = self.day_of[d]
+        if not self.problem.working[day]:
+            return None
+        if self.load[d] + self.demand[v] > self.problem.capacity + _EPS:
             return None
         route = self.routes[d]
         t = self.t
@@ -482,18 +527,19 @@ class CycleSearch:
                     continue
             work = self.day_travel[d] + self.day_service[d]
             price = delta + self._balance(work + delta + service) - self._balance(work)
-            return price + self._moved(v - 1, d), position
+            return price + self._moved(v - 1, day), position
         return None
 
     def removal(self, d: int, v: int) -> float:
         """Objective saved by taking node ``v`` off day ``d`` (travel and balance)."""
-        route = self.routes[d]
+        s = self.slot_of[v - 1][d]
+        route = self.routes[s]
         k = route.index(v)
         a = route[k - 1] if k > 0 else 0
         b = route[k + 1] if k + 1 < len(route) else 0
         t = self.t
         delta = t[a][v] + t[v][b] - t[a][b]
-        work = self.day_travel[d] + self.day_service[d]
+        work = self.day_travel[s] + self.day_service[s]
         balance = self._balance(work) - self._balance(work - delta - self.service[v])
         return delta + balance + self._moved(v - 1, d)
 
@@ -510,7 +556,7 @@ class CycleSearch:
         if noise:
             surcharge = 1.0 + noise * self.rng.random(self.n_days)
             price = {
-                d: None if p is None else (p[0] * float(surcharge[d]), p[1])
+                d: None if p is None else (p[0] * float(surcharge[d]), p[1], p[2])
                 for d, p in price.items()
             }
         regular = self.problem.options.regularity_minutes
@@ -530,7 +576,7 @@ class CycleSearch:
                 continue
             found = self.insertion(d, v)  # positions unchanged by the other days
             if found is not None:
-                self.insert(d, v, found[1])
+                self.insert(found[1], v, found[2])
         self.pattern[j] = p
         return bool(len(self.days_of[j]) == self.problem.visits[j])
 
@@ -548,7 +594,7 @@ class CycleSearch:
         regular = self.problem.options.regularity_minutes
         missing = int(self.problem.visits[j]) - len(on)
         now = regular * float(self.irregular[j][current]) if current >= 0 else 0.0
-        price: dict[int, tuple[float, int] | None] = {}
+        price: dict[int, tuple[float, int, int] | None] = {}
         best: tuple[float, int] | None = None
         for p, pattern in enumerate(patterns):
             if p == current and not missing:
@@ -579,21 +625,27 @@ class CycleSearch:
             found = self.insertion(d, v)
             if found is None:  # pragma: no cover - priced feasible just above
                 continue
-            self.insert(d, v, found[1])
+            self.insert(found[1], v, found[2])
         self.pattern[j] = p
         return True
 
     # -- routes ----------------------------------------------------------------------
 
     def improve_day(self, d: int) -> bool:
-        """2-opt and or-opt on day ``d`` until no move shortens it; return whether changed."""
-        route = self.routes[d]
-        if len(route) < 2:
+        """2-opt and or-opt on every route of day ``d``; return whether any changed."""
+        changed = False
+        for s in range(d * self.m, (d + 1) * self.m):
+            changed = self.improve_route(s) or changed
+        return changed
+
+    def improve_route(self, s: int) -> bool:
+        """2-opt and or-opt on route ``s`` until no move shortens it; whether it changed."""
+        if len(self.routes[s]) < 2:
             return False
         changed = False
         improved = True
         while improved:
-            improved = self._two_opt(d) or self._or_opt(d)
+            improved = self._two_opt(s) or self._or_opt(s)
             changed = changed or improved
         return changed
 
@@ -671,12 +723,12 @@ class CycleSearch:
         kind = self.rng.random()
         if kind < DAY_RUIN:
             d = sorted(self.days_of[seed])[int(self.rng.integers(len(self.days_of[seed])))]
-            chosen.extend(v - 1 for v in self.routes[d])
+            chosen.extend(v - 1 for v in self.routes[self.slot_of[seed][d]])
         elif kind < 0.5 + DAY_RUIN / 2 and self.nearest.shape[1]:
             chosen.extend(int(c) for c in self.nearest[seed][: count - 1])
         else:
             d = sorted(self.days_of[seed])[int(self.rng.integers(len(self.days_of[seed])))]
-            route = self.routes[d]
+            route = self.routes[self.slot_of[seed][d]]
             k = route.index(seed + 1)
             low = max(0, k - int(self.rng.integers(count)))
             chosen.extend(v - 1 for v in route[low : low + count] if v - 1 != seed)
@@ -741,9 +793,9 @@ class CycleSearch:
                 around.update(int(c) for c in self.nearest[j][:4])
             for j in sorted(around, key=lambda c: (self.rng.random(), c)):
                 self.move_pattern(j)
-            touched = {d for d in range(self.n_days) if self.routes[d] != before[0][d]}
-            for d in sorted(touched):
-                self.improve_day(d)
+            touched = [s for s in range(self.n_slots) if self.routes[s] != before[0][s]]
+            for s in touched:
+                self.improve_route(s)
             cost = self.cost()
             if cost < current_cost + threshold:
                 current_cost = cost

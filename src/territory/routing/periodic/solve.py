@@ -38,11 +38,12 @@ import numpy as np
 from territory.errors import ValidationError
 from territory.routing.engines import DayProblem, Engine, get_engine
 from territory.routing.periodic.alns import search_combinations
+from territory.routing.periodic.cycle_pvrp import search_cycle
 from territory.routing.periodic.dayplan import DayPlan, feasible_combinations
 from territory.routing.periodic.instance import (
     PeriodicInstance,
 )
-from territory.routing.periodic.joint import joint_available
+from territory.routing.periodic.joint import improve_jointly, joint_available
 from territory.routing.periodic.solution import (
     PeriodicRoute,
     PeriodicSolution,
@@ -60,6 +61,8 @@ INITIAL_SHARE = 0.25
 POLISH_SHARE = 0.15
 #: Share of the time limit the first combination search may use.
 SEARCH_SHARE = 0.15
+#: Share of the time limit for the closing PyVRP run of ``method="cycle"``.
+CYCLE_POLISH_SHARE = 0.2
 #: Shortest engine call, seconds.
 MIN_SLICE = 0.1
 
@@ -185,6 +188,7 @@ def solve_pvrp(
     max_rounds: int | None = None,
     engine_iterations: int | None = None,
     whole_period: bool | None = None,
+    method: str = "combinations",
 ) -> PeriodicSolution:
     """Solve a periodic VRP: a combination per customer and the routes of every day.
 
@@ -212,6 +216,12 @@ def solve_pvrp(
         customers chosen by PyVRP) instead of re-solving day by day with the engine.
         ``None`` (default) does so when ``engine == "pyvrp"``. It needs PyVRP; the
         day-by-day ``engine`` is then not called.
+    method
+        ``"combinations"`` (default): the stages above. ``"cycle"``: the planner's own
+        periodic search (:mod:`territory.routing.periodic.cycle_pvrp`, the search behind
+        ``plan_routes``) over combinations and routes together, from the construction
+        when it is feasible; with ``engine="pyvrp"`` a whole-period PyVRP run polishes
+        the best plan in the last :data:`CYCLE_POLISH_SHARE` of the time.
 
     Returns
     -------
@@ -230,6 +240,10 @@ def solve_pvrp(
     """
     if not time_limit > 0:
         raise ValidationError(f"solve_pvrp: time_limit must be positive, got {time_limit}")
+    if method not in ("combinations", "cycle"):
+        raise ValidationError(
+            f"solve_pvrp: method must be 'combinations' or 'cycle', got {method!r}"
+        )
     start = time.perf_counter()
     deadline = start + time_limit
     solver = get_engine(engine)
@@ -243,7 +257,13 @@ def solve_pvrp(
         whole_period = engine == "pyvrp"
     if whole_period and not joint_available():
         raise ImportError("whole_period=True needs PyVRP: pip install 'territory[pyvrp]'")
-    if whole_period:
+    if method == "cycle":
+        polish = CYCLE_POLISH_SHARE * time_limit if whole_period else 0.0
+        left = deadline - time.perf_counter()
+        best, rounds = search_cycle(plan, max(0.0, left - polish), seed, max_rounds)
+        if whole_period and best.violation() == 0 and all(best.chosen[1:]):
+            improve_jointly(best, deadline - time.perf_counter(), seed, engine_iterations)
+    elif whole_period:
         best, rounds = search_combinations(
             plan, rng, deadline, time_limit, seed, max_rounds, engine_iterations
         )
