@@ -12,6 +12,8 @@ import pandas as pd
 from territory._json import json_safe as _json
 from territory.routing.cycle import Cycle
 from territory.routing.patterns import cyclic_gaps
+from territory.routing.previous import read_previous
+from territory.routing.violations import find_violations
 from territory.tables import WEEKDAY_NAMES, format_time
 from territory.travel import TravelModel
 
@@ -242,8 +244,6 @@ class RoutePlan:
             ``order_changed`` compares the customer's place among the customers that
             share its rep-day in both plans.
         """
-        from territory.routing.previous import read_previous
-
         before = read_previous(previous, self.cycle)
         after = read_previous(self.visits, self.cycle)
         current = self.customers.set_index("customer_id")
@@ -300,8 +300,6 @@ class RoutePlan:
         Returning customers are those in both plans with the same number of visits and
         a rep that still exists; they keep their days when rep and days are the same.
         """
-        from territory.routing.previous import read_previous
-
         before = read_previous(previous, self.cycle)
         after = read_previous(self.visits, self.cycle)
         changed = self.changes(previous)
@@ -328,8 +326,6 @@ class RoutePlan:
 
         See :func:`territory.routing.violations.find_violations`.
         """
-        from territory.routing.violations import find_violations
-
         return find_violations(self)
 
     def is_feasible(self) -> bool:

@@ -7,16 +7,41 @@ visit counts are checked from the plan's own tables, not from the planner's stat
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 import numpy as np
+import pandas as pd
 
+from territory.routing.cycle import Cycle
 from territory.routing.patterns import cyclic_gaps, required_gap
 from territory.routing.timing import LUNCH_WINDOW
-from territory.travel import Points
+from territory.travel import Points, TravelModel
 
-if TYPE_CHECKING:
-    from territory.routing.result import RoutePlan
+
+class RoutePlan(Protocol):
+    """What the check reads of a :class:`territory.routing.RoutePlan` (its tables)."""
+
+    @property
+    def visits(self) -> pd.DataFrame: ...
+
+    @property
+    def days(self) -> pd.DataFrame: ...
+
+    @property
+    def unplanned(self) -> pd.DataFrame: ...
+
+    @property
+    def customers(self) -> pd.DataFrame: ...
+
+    @property
+    def reps(self) -> pd.DataFrame: ...
+
+    @property
+    def cycle(self) -> Cycle: ...
+
+    @property
+    def travel(self) -> TravelModel: ...
+
 
 __all__ = ["find_violations"]
 

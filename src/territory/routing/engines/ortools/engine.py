@@ -156,7 +156,7 @@ def _best_start(
     """Each start heuristic followed by a descent; the best local optimum, if any.
 
     A one-vehicle problem (a rep-day) starts instead from the route of
-    :func:`~territory.routing.engines.local.insertion_route` when OR-Tools accepts it
+    :func:`~territory.routing.engines.insertion.insertion_route` when OR-Tools accepts it
     (see :func:`_route_start`). Otherwise the insertion heuristics come first: they
     always build a solution, quickly. The arc-based ones can search a long time
     without finding any on tight windows, so each gets at most ``_START_SLOWDOWN``
@@ -200,7 +200,7 @@ def _route_start(
     rejected if it breaks a constraint the local engine does not know, such as a
     capacity or ``max_duration``) and improved by OR-Tools' descent.
     """
-    from territory.routing.engines.local import insertion_route
+    from territory.routing.engines.insertion import insertion_route
 
     route = insertion_route(problem)
     if route is None:

@@ -154,7 +154,7 @@ def _repair_full(
     """One full round: the descent of ``model`` from ``current`` without ``removed``.
 
     On a one-vehicle day with a break the removed visits are first put back by
-    cheapest feasible insertion (:func:`~territory.routing.engines.local.insertion_route`):
+    cheapest feasible insertion (:func:`~territory.routing.engines.insertion.insertion_route`):
     OR-Tools checks every insertion move against its break intervals by constraint
     propagation, and a descent that re-inserts 5-15 visits took 1-2 s per round on a
     10-visit day (against about a millisecond from a complete route).
@@ -162,7 +162,7 @@ def _repair_full(
     partial = [[v for v in route if v not in removed] for route in current.routes]
     problem = search.problem
     if problem.breaks is not None and problem.vehicles == 1 and len(partial) == 1:
-        from territory.routing.engines.local import insertion_route
+        from territory.routing.engines.insertion import insertion_route
 
         visits = [v for v in sorted(removed) if v not in partial[0]]
         refilled = insertion_route(problem, route=partial[0], visits=visits)
