@@ -199,3 +199,21 @@ def test_previous_tables_are_checked() -> None:
     )
     with pytest.raises(ValidationError, match="twice on one day"):
         read_previous(twice, CYCLE)
+
+
+def test_a_new_rep_takes_the_customers_nearest_its_home(
+    base: tuple[pd.DataFrame, RoutePlan],
+) -> None:
+    """A new rep between the two takes customers near its home; far ones stay put."""
+    customers, first = base
+    reps = pd.concat(
+        [_reps(), pd.DataFrame({"rep_id": ["middle"], "home_lon": [9.0], "home_lat": [48.0]})],
+        ignore_index=True,
+    )
+    again = _plan(customers, reps, previous=first)
+    after = _days(again)
+    assert any(rep == "middle" for rep, _ in after.values())
+    lon = dict(zip(customers["customer_id"], customers["lon"], strict=True))
+    for customer, (rep, _) in _days(first).items():
+        if abs(lon[customer] - 8.9) < 0.05:  # right by the west home: nearer west than middle
+            assert after[customer][0] == rep

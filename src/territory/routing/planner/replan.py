@@ -4,7 +4,8 @@
 
 * a returning customer without a fixed ``rep_id`` keeps its previous rep when that rep
   is still in the reps table (:func:`pin_to_previous`); customers of a rep who is gone
-  are assigned afresh, within the reps' capacity;
+  are assigned afresh, within the reps' capacity, and a new rep takes the returning
+  customers that are nearer to its home than to their rep's, as capacity allows;
 * each rep's first routes are last cycle's routes of its returning customers, in their
   old order, on the valid pattern that shares most days with the old ones (a frequency
   cut from 4 to 2 keeps two of the four days) (:func:`previous_routes`);
@@ -12,7 +13,9 @@
   whose objective counts every visit on a day the customer did not have before as
   changed (``PlanOptions.stability_minutes``, ``max_changed_share``);
 * locked customers (a ``locked`` visit in the previous plan) keep their rep, days and
-  the order of their visits whenever the new inputs allow it.
+  the order of their visits whenever the new inputs allow it;
+* a rep whose customers all come back on exactly their previous days keeps its routes
+  untouched, so re-planning unchanged inputs gives the same plan back.
 """
 
 from __future__ import annotations
@@ -27,14 +30,39 @@ from territory.routing.previous import PreviousPlan
 __all__ = ["pin_to_previous", "previous_routes"]
 
 
+def _km(lon: np.ndarray, lat: np.ndarray, lon0: float, lat0: float) -> np.ndarray:
+    """Straight-line km on a local plane (enough to compare nearby homes)."""
+    x = (lon - lon0) * 111.195 * np.cos(np.radians(lat0))
+    y = (lat - lat0) * 111.195
+    return np.asarray(np.hypot(x, y), dtype=float)
+
+
 def pin_to_previous(inputs: PlanInputs, before: PreviousPlan) -> PlanInputs:
-    """Fix each returning customer without a ``rep_id`` to its previous rep, if present."""
+    """Fix each returning customer without a ``rep_id`` to its previous rep, if present.
+
+    A rep who is new (in no visit of the previous plan) takes a share from the
+    neighbouring reps: returning customers nearer to a new rep's home than to their
+    previous rep's home are left to the assignment, which balances work against each
+    rep's capacity. Locked customers always stay with their previous rep.
+    """
     index = {str(r): k for k, r in enumerate(inputs.rep_ids)}
     rep = inputs.rep.copy()
+    known = set(before.rep.values())
+    new = [k for k, r in enumerate(inputs.rep_ids) if str(r) not in known]
+    to_new = np.full(inputs.n_customers, np.inf)
+    for k in new:
+        home = _km(inputs.lon, inputs.lat, float(inputs.home_lon[k]), float(inputs.home_lat[k]))
+        to_new = np.minimum(to_new, home)
     for i, customer in enumerate(inputs.customer_ids):
         old = before.rep.get(str(customer))
-        if rep[i] < 0 and old is not None and old in index:
-            rep[i] = index[old]
+        if rep[i] >= 0 or old is None or old not in index:
+            continue
+        k = index[old]
+        to_old = _km(
+            inputs.lon[[i]], inputs.lat[[i]], float(inputs.home_lon[k]), float(inputs.home_lat[k])
+        )[0]
+        if str(customer) in before.locked or to_new[i] >= to_old:
+            rep[i] = k
     return replace(inputs, rep=rep)
 
 
