@@ -551,3 +551,42 @@ def test_infeasible_locks_below_target_show_locked_sum(hierarchy, history):
     message = str(info.value)
     assert "sum of minima 1,300 (locked sum 1,300)" in message
     assert "target 1,000" in message and "parent: total" in message
+
+
+@pytest.mark.parametrize("months", [0, -5, 10**9, 1e9, ["0000-01"], True])
+def test_months_outside_calendar_years_are_refused(months: object) -> None:
+    """Plan years 0, -5 or 1e9 (labelled "0000-01" or "-005-01" before) are refused."""
+    hierarchy = pd.DataFrame({"rep_id": ["R1", "R1", "R2"], "customer_id": ["C1", "C2", "C3"]})
+    with pytest.raises(ValidationError, match="months' must be a year from 1 to 9999"):
+        allocate(
+            1000,
+            hierarchy.assign(p=[1.0, 2.0, 3.0]),
+            levels=["rep_id", "customer_id"],
+            potential="p",
+            methods="potential",
+            months=months,  # type: ignore[arg-type]
+        )
+
+
+def test_target_too_large_to_count_exactly_is_refused() -> None:
+    """A target of more steps than float64 counts exactly asks for a larger step."""
+    hierarchy = pd.DataFrame({"rep_id": ["R1", "R2"], "customer_id": ["C1", "C2"], "p": [1, 2]})
+    with pytest.raises(ValidationError, match="use a larger step"):
+        allocate(
+            1e300,
+            hierarchy,
+            levels=["rep_id", "customer_id"],
+            potential="p",
+            methods="potential",
+            months=2027,
+        )
+
+
+def test_history_sums_beyond_float_range_are_refused() -> None:
+    """Sales of 1e308 whose sum overflows are a validation error, not NaN targets."""
+    hierarchy = pd.DataFrame({"rep_id": ["R1", "R2"], "customer_id": ["C1", "C2"]})
+    history = pd.DataFrame(
+        {"customer_id": ["C1", "C2"], "month": ["2026-12", "2026-12"], "sales": [1e308, 1e308]}
+    )
+    with pytest.raises(ValidationError, match="adds up to more than the largest float"):
+        allocate(1000, hierarchy, levels=["rep_id", "customer_id"], history=history)

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from territory.cli import main
 
@@ -155,7 +156,7 @@ def test_allocate_command(tmp_path: Path, capsys) -> None:  # type: ignore[no-un
     targets = pd.read_csv(tmp_path / "out" / "targets.csv")
     year = targets[(targets["period"] == "year") & (targets["level"] == "customer_id")]
     assert year["value"].sum() == 1_000_000
-    assert main([*base, "--target", "10", "--growth=-0.1,0.3"]) == 2
+    assert main([*base, "--target", "10", "--growth=-0.1,0.3", "--force"]) == 2
     assert "sum of minima" in capsys.readouterr().err
 
 
@@ -250,3 +251,107 @@ def test_plan_command_bad_reps_exit_2(tmp_path: Path, capsys) -> None:  # type: 
     )
     assert status == 2
     assert "reps: column 'home_lat' is missing" in capsys.readouterr().err
+
+
+def _grade_inputs(tmp_path: Path) -> list[str]:
+    """A small matrix-grading command (relationship x potential), without --out."""
+    (tmp_path / "c.csv").write_text(
+        "customer_id,lon,lat,relationship,potential\na,9,48,5,900\nb,9.1,48.1,2,100\n"
+    )
+    return ["grade", "--customers", str(tmp_path / "c.csv")]
+
+
+def test_existing_outputs_are_refused_without_force(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A second run into the same folder exits 2 naming the files; --force replaces them."""
+    command = [*_grade_inputs(tmp_path), "--out", str(tmp_path / "out")]
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "grades.csv").write_text("old\n")
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "refusing to overwrite 1 existing file" in err and "'grades.csv'" in err
+    assert "--force" in err
+    assert (tmp_path / "out" / "grades.csv").read_text() == "old\n"
+    assert not (tmp_path / "out" / "visit_requirements.csv").exists()
+    assert main([*command, "--force"]) == 0
+    assert pd.read_csv(tmp_path / "out" / "grades.csv")["grade"].tolist() == ["A", "D"]
+
+
+def test_failed_write_leaves_previous_outputs_intact(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """An output that cannot be written (a folder in its place) changes no other output."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "grades.csv").write_text("old grades\n")
+    (out / "visit_requirements.csv").mkdir()  # a folder where a file is expected
+    status = main([*_grade_inputs(tmp_path), "--out", str(out), "--force"])
+    assert status == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert (out / "grades.csv").read_text() == "old grades\n"
+    assert sorted(p.name for p in out.iterdir()) == ["grades.csv", "visit_requirements.csv"]
+
+
+def test_interrupted_write_leaves_previous_outputs_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash between two renames puts the first file back: old outputs stay complete."""
+    import os
+
+    import territory.io
+
+    out = tmp_path / "out"
+    command = [*_grade_inputs(tmp_path), "--out", str(out)]
+    assert main(command) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (tmp_path / "c.csv").write_text(
+        "customer_id,lon,lat,relationship,potential\na,9,48,1,10\nb,9.1,48.1,5,999\n"
+    )
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def failing_replace(src: object, dst: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 4:  # backup 1, rename 1, backup 2, then the second rename dies
+            raise KeyboardInterrupt
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(territory.io.os, "replace", failing_replace)
+    with pytest.raises(KeyboardInterrupt):
+        main([*command, "--force"])
+    monkeypatch.setattr(territory.io.os, "replace", real_replace)
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert after == before
+
+
+def test_demo_refuses_existing_outputs_before_work(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`territory demo` into a folder with an earlier demo exits 2 at once; nothing changes."""
+    out = tmp_path / "demo"
+    out.mkdir()
+    (out / "customers.csv").write_text("mine\n")
+    assert main(["demo", "--customers", "300", "--out", str(out)]) == 2
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["customers.csv"]
+    assert (out / "customers.csv").read_text() == "mine\n"
+
+
+def test_failed_demo_leaves_folder_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A demo that fails part-way writes nothing and leaves no temporary files."""
+    import territory.demo
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("stage failed")
+
+    monkeypatch.setattr(territory.demo, "_grading_stage", broken)
+    out = tmp_path / "demo"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep\n")
+    with pytest.raises(RuntimeError, match="stage failed"):
+        territory.demo.run_demo(out, n_customers=100, overwrite=True)
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def test_serve_refuses_public_bind_without_key(monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`territory serve --host 0.0.0.0` without TERRITORY_API_KEY exits 2 before serving."""
+    monkeypatch.delenv("TERRITORY_API_KEY", raising=False)
+    assert main(["serve", "--host", "0.0.0.0", "--port", "1"]) == 2
+    assert "--insecure" in capsys.readouterr().err

@@ -17,6 +17,7 @@ from territory.grading import (
     RelationshipPotentialMatrix,
     RFMGrading,
     StableGrading,
+    VisitPolicy,
     WeightedScore,
     counts_from_shares,
     quintile_scores,
@@ -388,3 +389,40 @@ def test_duplicate_customer_ids_rejected() -> None:
     customers = pd.DataFrame({"customer_id": ["a", "a"], "x": [1.0, 2.0]})
     with pytest.raises(ValidationError, match=r"1 duplicate ids \(customer_id: 'a'\)"):
         WeightedScore({"x": 1.0}).grade(customers)
+
+
+def test_pareto_with_sums_beyond_float_range_is_refused() -> None:
+    """Sales of 1e308 whose sum overflows raise instead of grading everyone C with NaN."""
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c"]})
+    sales = pd.DataFrame(
+        {"customer_id": ["a", "b", "c"], "month": "2026-01", "sales": [1e308, 1e308, 1.0]}
+    )
+    with pytest.raises(ValidationError, match="'sales' adds up to more than the largest float"):
+        ParetoABC(window_months=1).grade(customers, sales)
+
+
+def test_infinite_sales_are_refused() -> None:
+    """An infinite sales amount is named, not summed."""
+    customers = pd.DataFrame({"customer_id": ["a", "b"]})
+    sales = pd.DataFrame({"customer_id": ["a", "b"], "month": "2026-01", "sales": [np.inf, 1.0]})
+    with pytest.raises(
+        ValidationError, match=r"'sales' has 1 infinite values \(customer_id: 'a'\)"
+    ):
+        ParetoABC(window_months=1).grade(customers, sales)
+
+
+def test_capacity_check_ignores_weekdays_outside_the_cycle() -> None:
+    """A rep working only on Saturday has no capacity in a Monday-Friday cycle."""
+    requirements = pd.DataFrame(
+        {"customer_id": ["a"], "grade": ["A"], "visits_per_cycle": [4], "service_minutes": [30]}
+    )
+    customers = pd.DataFrame({"customer_id": ["a"], "lon": [9.0], "lat": [48.0]})
+    reps = pd.DataFrame(
+        {"rep_id": ["r1"], "home_lon": [9.01], "home_lat": [48.01], "weekdays": ["Sat"]}
+    )
+    check = VisitPolicy.default().capacity_check(requirements, customers, reps)
+    assert check.capacity_minutes == 0 and not check.fits
+    assert check.rep_capacity["working_days"].tolist() == [0.0]
+    weekdays = reps.assign(weekdays="Mon,Sat")
+    check = VisitPolicy.default().capacity_check(requirements, customers, weekdays)
+    assert check.rep_capacity["working_days"].tolist() == [4.0]

@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from territory.routing import Cycle, plan_routes
+from territory.routing import Cycle, PlanOptions, plan_routes
 from territory.routing.patterns import cyclic_gaps, required_gap
 
 WEEKDAY_SETS = ("Mon-Fri", "Mon,Wed,Fri", "Tue,Thu", "Mon")
@@ -50,14 +50,16 @@ def instances(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(customers), pd.DataFrame(reps)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_every_rule_holds_on_random_instances(data: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     """Visits are planned or unplanned (never both); days, windows and spacing hold."""
     customers, reps = data
     cycle = Cycle(weeks=2, days=5)
     try:
-        plan = plan_routes(customers, reps, cycle=cycle, time_limit=5, seed=0)
+        plan = plan_routes(
+            customers, reps, cycle=cycle, time_limit=5, seed=0, options=PlanOptions(iterations=100)
+        )
     except Exception as error:  # only the documented errors are allowed
         from territory.errors import InfeasibleError
 

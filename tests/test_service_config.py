@@ -8,6 +8,8 @@ import pytest
 
 from territory.errors import ValidationError
 from territory.service import ENVIRONMENT_VARIABLES, ServiceConfig
+from territory.service._config import check_bind
+from territory.service.testing import InProcessClient
 
 
 def test_every_field_has_a_variable() -> None:
@@ -68,3 +70,62 @@ def test_serve_command_reports_bad_variable_without_traceback(
     assert main(["--port", "1"]) == 2
     err = capsys.readouterr().err
     assert "TERRITORY_MAX_JOBS" in err and "Traceback" not in err
+
+
+def test_empty_api_key_variable_is_an_error() -> None:
+    """`TERRITORY_API_KEY=` (set but empty) is refused instead of switching auth off."""
+    with pytest.raises(ValidationError, match="TERRITORY_API_KEY is set but empty"):
+        ServiceConfig.from_env({"TERRITORY_API_KEY": ""})
+    with pytest.raises(ValidationError, match="TERRITORY_API_KEY is set but empty"):
+        ServiceConfig.from_env({"TERRITORY_API_KEY": "   "})
+    assert not ServiceConfig.from_env({}).auth_enabled
+
+
+def test_public_bind_needs_a_key_or_insecure() -> None:
+    """A non-loopback host without a key is refused unless insecure=True."""
+    check_bind("127.0.0.1", ServiceConfig())
+    check_bind("localhost", ServiceConfig())
+    check_bind("0.0.0.0", ServiceConfig(api_key="k"))
+    check_bind("0.0.0.0", ServiceConfig(), insecure=True)
+    with pytest.raises(ValidationError, match=r"listen on 0\.0\.0\.0 without an API key"):
+        check_bind("0.0.0.0", ServiceConfig())
+
+
+def test_module_entry_point_refuses_public_bind_without_key(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m territory.service --host 0.0.0.0` without a key exits 2 naming --insecure."""
+    from territory.service.__main__ import main
+
+    monkeypatch.delenv("TERRITORY_API_KEY", raising=False)
+    assert main(["--host", "0.0.0.0", "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "--insecure" in err and "Traceback" not in err
+
+
+def test_docs_need_the_key_when_one_is_set() -> None:
+    """/docs, /redoc and /openapi.json answer 401 without the key, 200 with it."""
+    with InProcessClient(ServiceConfig(api_key="k")) as client:
+        for path in ("/docs", "/redoc", "/openapi.json"):
+            assert client.get(path).status_code == 401, path
+            assert client.get(path, headers={"X-API-Key": "k"}).status_code == 200, path
+        assert client.get("/v1/health").status_code == 200
+    with InProcessClient(ServiceConfig()) as client:
+        assert client.get("/openapi.json").json()["info"]["title"] == "territory"
+
+
+def test_reps_per_request_are_limited() -> None:
+    """More reps than TERRITORY_MAX_REPS get 422 naming the limit."""
+    reps = [{"rep_id": f"r{i}", "home_lon": 9.0, "home_lat": 48.0} for i in range(3)]
+    body = {
+        "customers": [{"customer_id": "a", "lon": 9.0, "lat": 48.0}],
+        "reps": reps,
+        "balance": {"count": 0.1},
+        "time_limit": 1,
+    }
+    assert ServiceConfig.from_env({"TERRITORY_MAX_REPS": "2"}).max_reps == 2
+    with InProcessClient(ServiceConfig(max_reps=2)) as client:
+        response = client.post("/v1/territories", json=body)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["type"] == "limit_exceeded" and "TERRITORY_MAX_REPS" in error["message"]

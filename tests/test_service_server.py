@@ -31,7 +31,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     log_path = tmp_path_factory.mktemp("server") / "uvicorn.log"
     log = log_path.open("wb")
-    env = {**os.environ, "TERRITORY_API_KEY": "test-key", "TERRITORY_MAX_BODY_BYTES": "100000"}
+    env = {
+        **os.environ,
+        "TERRITORY_API_KEY": "test-key",
+        "TERRITORY_MAX_BODY_BYTES": "100000",
+        "TERRITORY_JOB_STORE": str(tmp_path_factory.mktemp("store") / "jobs.sqlite3"),
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "territory.service", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
@@ -111,3 +116,47 @@ def test_committed_openapi_document_is_current() -> None:
     )
     document = json.loads(generated)
     assert "/v1/health" in document["paths"] and "/v1/jobs/{job_id}" in document["paths"]
+
+
+def test_500_keeps_the_keep_alive_connection_usable() -> None:
+    """After an unexpected error's 500, the next request on the same connection succeeds."""
+    import http.client
+    import threading
+
+    import uvicorn
+
+    from territory.service import ServiceConfig, create_app
+
+    app = create_app(ServiceConfig())
+
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    app.add_api_route("/v1/broken", broken)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.05)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/v1/broken")
+        failed = connection.getresponse()
+        assert failed.status == 500
+        assert json.loads(failed.read())["error"]["type"] == "internal_error"
+        assert (failed.getheader("connection") or "").lower() != "close"
+        socket_before = connection.sock
+        connection.request("GET", "/v1/health")  # same socket: raises if it was closed
+        ok = connection.getresponse()
+        assert ok.status == 200 and json.loads(ok.read())["status"] == "ok"
+        assert connection.sock is socket_before
+        connection.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        app.state.service.close()

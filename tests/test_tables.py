@@ -245,3 +245,81 @@ def test_parse_weekdays_forms() -> None:
 def test_time_round_trip(minutes: int) -> None:
     """format_time and parse_time are inverse on whole minutes."""
     assert parse_time(format_time(minutes)) == minutes
+
+
+def test_huge_visits_per_cycle_is_refused() -> None:
+    """1e19 visits (which overflowed int64 to a negative count) exceed the bound."""
+    text = error_text(validate_customers, customers_frame(visits_per_cycle=[1e19, 2, 1]))
+    assert "column 'visits_per_cycle' has 1 values above the limit of 1000" in text
+    assert "(customer_id: 'C1')" in text
+
+
+def test_infinite_numbers_are_refused() -> None:
+    """An infinite min_gap_days, service_minutes or visits_per_cycle is refused."""
+    text = error_text(
+        validate_customers,
+        customers_frame(
+            min_gap_days=[np.inf, 1, 2],
+            service_minutes=[20, -np.inf, 30],
+            visits_per_cycle=[1, 2, np.inf],
+        ),
+    )
+    assert "column 'min_gap_days' has 1 infinite values (customer_id: 'C1')" in text
+    assert "column 'service_minutes' has 1 infinite values (customer_id: 'C2')" in text
+    assert "column 'visits_per_cycle' has 1 infinite values (customer_id: 'C3')" in text
+
+
+def test_service_minutes_longer_than_a_day_are_refused() -> None:
+    """A visit of more than 1440 minutes cannot fit any day."""
+    text = error_text(validate_customers, customers_frame(service_minutes=[20, 1e308, 30]))
+    assert "column 'service_minutes' has 1 values above the limit of 1440 min" in text
+
+
+def test_bare_hour_numbers_are_refused_as_times() -> None:
+    """lunch_start=12 (read as 00:12 before) is refused with a hint to write '12:00'."""
+    text = error_text(validate_reps, reps_frame(lunch_start=[12, "12:00"], lunch_minutes=30))
+    assert "column 'lunch_start' has 1 numbers between 0 and 24" in text
+    assert "'12:00'" in text and "(rep_id: 'R1')" in text
+    with pytest.raises(ValueError, match="ambiguous time"):
+        parse_time("8.5")
+    assert parse_time(0) == 0.0 and parse_time(720) == 720.0
+
+
+def test_one_sided_times_are_range_checked() -> None:
+    """An opening time without a closing time (or a lone lunch_start) is range-checked."""
+    text = error_text(
+        validate_customers, customers_frame(opens=[2000, "09:00", 480]).drop(columns="closes")
+    )
+    assert "column 'opens' has 1 values outside 00:00-24:00 (customer_id: 'C1')" in text
+    text = error_text(validate_reps, reps_frame(lunch_start=["12:00", -30], lunch_minutes=[30, 30]))
+    assert "column 'lunch_start' has 1 values outside 00:00-24:00 (rep_id: 'R2')" in text
+
+
+def test_lunch_minutes_are_bounded() -> None:
+    """A lunch longer than a day, or past midnight, is refused."""
+    text = error_text(
+        validate_reps, reps_frame(lunch_start=["12:00", "23:00"], lunch_minutes=[5000, 90])
+    )
+    assert "column 'lunch_minutes' has 1 values above the limit of 1440 min (rep_id: 'R1')" in text
+    assert "column 'lunch_minutes' runs past midnight" in text and "'R2'" in text
+
+
+def test_words_that_only_start_like_weekdays_are_refused() -> None:
+    """'Monkey' is not Monday; full names and abbreviations still are."""
+    text = error_text(validate_customers, customers_frame(allowed_days=["Monkey", "Mon", "Tue"]))
+    assert "column 'allowed_days' has 1 values that are not weekdays (customer_id: 'C1')" in text
+    assert parse_weekdays("Monday,tues,Thurs") == (0, 1, 3)
+    assert parse_weekdays("Monday-Wednesday") == (0, 1, 2)
+    with pytest.raises(ValueError):
+        parse_weekdays("Sunshine")
+
+
+def test_duplicate_column_names_are_a_validation_error() -> None:
+    """Two columns of one name give a clear error instead of a pandas crash."""
+    frame = customers_frame()
+    frame.columns = [*frame.columns[:-1], "lon"]
+    text = error_text(validate_customers, frame)
+    assert "customers: column 'lon' appears 2 times" in text
+    reps = reps_frame()
+    reps.columns = ["rep_id", *reps.columns[1:-1], "rep_id"]
+    assert "reps: column 'rep_id' appears 2 times" in error_text(validate_reps, reps)

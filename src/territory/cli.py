@@ -1,7 +1,13 @@
 """Command-line interface: ``territory --help`` lists the commands.
 
-The CLI is a thin layer over the library's functions. A user error (bad input)
-prints the validation message and exits with status 2, never a traceback.
+The CLI is a thin layer over the library's functions. A user error (bad input, or
+outputs that exist already) prints the message and exits with status 2, never a
+traceback.
+
+Outputs are written all or nothing (:class:`territory.io.OutputSet`): a command that
+fails leaves the output folder exactly as it was, and no command replaces an existing
+file unless ``--force`` is given. Output names are checked before the work starts, so a
+refusal comes at once.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from territory.errors import TerritoryError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from territory.io import OutputSet
+
 __all__ = ["main"]
 
 
@@ -24,27 +32,41 @@ def _demo(args: argparse.Namespace) -> int:
     from territory.demo import run_demo
 
     result = run_demo(
-        args.out, n_customers=args.customers, seed=args.seed, route_seconds=args.route_seconds
+        args.out,
+        n_customers=args.customers,
+        seed=args.seed,
+        route_seconds=args.route_seconds,
+        overwrite=args.force,
     )
     print(result.summary())
     return 0
 
 
-def _write_outputs(out: str, tables: Mapping[str, pd.DataFrame], fmt: str) -> None:
+def _check_outputs(args: argparse.Namespace, names: Sequence[str]) -> None:
+    """Refuse at once when outputs exist (before any work), unless ``--force``."""
     from pathlib import Path
 
-    from territory.io import write_table
+    from territory.io import check_not_existing
 
+    check_not_existing([Path(args.out) / name for name in names], overwrite=args.force)
+
+
+def _write_outputs(outputs: OutputSet, tables: Mapping[str, pd.DataFrame], fmt: str) -> None:
     for name, table in tables.items():
-        path = write_table(table, Path(out) / f"{name}.{fmt}")
+        outputs.table(table, f"{name}.{fmt}")
+
+
+def _report_written(outputs: OutputSet) -> None:
+    for path in outputs.written:
         print(f"wrote {path}")
 
 
 def _grade(args: argparse.Namespace) -> int:
     from territory.errors import ValidationError
     from territory.grading import ParetoABC, RelationshipPotentialMatrix, RFMGrading, VisitPolicy
-    from territory.io import read_table
+    from territory.io import OutputSet, read_table
 
+    _check_outputs(args, [f"grades.{args.format}", f"visit_requirements.{args.format}"])
     customers = read_table(args.customers)
     sales = read_table(args.sales) if args.sales else None
     if args.scheme in ("pareto", "rfm") and sales is None:
@@ -62,9 +84,11 @@ def _grade(args: argparse.Namespace) -> int:
         grades = RFMGrading(time_column="month", amount_column="sales").grade(customers, sales)
     requirements = VisitPolicy.default().requirements(grades)
     print(grades.summary().to_string(index=False))
-    _write_outputs(
-        args.out, {"grades": grades.to_frame(), "visit_requirements": requirements}, args.format
-    )
+    with OutputSet(args.out, overwrite=args.force) as outputs:
+        _write_outputs(
+            outputs, {"grades": grades.to_frame(), "visit_requirements": requirements}, args.format
+        )
+    _report_written(outputs)
     return 0
 
 
@@ -80,8 +104,9 @@ def _parse_methods(text: str | None) -> str | dict[str, str]:
 
 def _allocate(args: argparse.Namespace) -> int:
     from territory.allocation import Bounds, allocate
-    from territory.io import read_table
+    from territory.io import OutputSet, read_table
 
+    _check_outputs(args, [f"targets.{args.format}"])
     hierarchy = read_table(args.hierarchy)
     history = read_table(args.history) if args.history else None
     levels = [level.strip() for level in args.levels.split(",") if level.strip()]
@@ -101,7 +126,9 @@ def _allocate(args: argparse.Namespace) -> int:
         rounding=args.rounding,
     )
     print(allocation.summary())
-    _write_outputs(args.out, {"targets": allocation.to_frame()}, args.format)
+    with OutputSet(args.out, overwrite=args.force) as outputs:
+        _write_outputs(outputs, {"targets": allocation.to_frame()}, args.format)
+    _report_written(outputs)
     return 0
 
 
@@ -123,9 +150,16 @@ class _ProgressBar:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from territory.io import read_table
+    from territory.io import OutputSet, read_table
     from territory.routing import Cycle, PlanOptions, plan_routes
 
+    table_format = "csv" if args.format == "geojson" else args.format
+    names = [f"{name}.{table_format}" for name in ("visits", "days", "unplanned")]
+    if args.previous is not None:
+        names.append(f"changes.{table_format}")
+    if args.format != "csv":
+        names.append(f"routes.{args.format}")
+    _check_outputs(args, names)
     customers = read_table(args.customers)
     reps = read_table(args.reps)
     previous = None
@@ -150,24 +184,27 @@ def _plan(args: argparse.Namespace) -> int:
     if previous is not None:
         print(plan.change_summary(previous))
         tables["changes"] = plan.changes(previous)
-    _write_outputs(args.out, tables, "csv" if args.format == "geojson" else args.format)
-    if args.format != "csv":
-        from pathlib import Path
-
-        path = Path(args.out) / f"routes.{args.format}"
-        routes = plan.to_geodataframe()
-        if args.format == "geojson":
-            routes.to_file(path, driver="GeoJSON")
-        else:
-            routes.to_parquet(path)
-        print(f"wrote {path}")
+    with OutputSet(args.out, overwrite=args.force) as outputs:
+        _write_outputs(outputs, tables, table_format)
+        if args.format != "csv":
+            routes = plan.to_geodataframe()
+            if args.format == "geojson":
+                outputs.file("routes.geojson", lambda p: routes.to_file(p, driver="GeoJSON"))
+            else:
+                outputs.file(f"routes.{args.format}", routes.to_parquet)
+    _report_written(outputs)
     return 0
 
 
 def _territories(args: argparse.Namespace) -> int:
-    from territory.io import read_table
+    from territory.io import OutputSet, read_table
     from territory.territories import design_territories
 
+    table_format = "csv" if args.format == "geojson" else args.format
+    names = [f"assignment.{table_format}", f"territories.{table_format}"]
+    if args.format == "geojson":
+        names.append("territories.geojson")
+    _check_outputs(args, names)
     customers = read_table(args.customers)
     reps = read_table(args.reps)
     balance: dict[str, float] = {}
@@ -178,47 +215,49 @@ def _territories(args: argparse.Namespace) -> int:
         customers, reps, balance=balance, seed=args.seed, time_limit=args.time_limit
     )
     print(plan.summary())
-    _write_outputs(
-        args.out,
-        {"assignment": plan.to_frame(), "territories": plan.territories},
-        "csv" if args.format == "geojson" else args.format,
-    )
-    if args.format == "geojson":
-        from pathlib import Path
-
-        path = Path(args.out) / "territories.geojson"
-        plan.to_geodataframe().to_file(path, driver="GeoJSON")
-        print(f"wrote {path}")
+    with OutputSet(args.out, overwrite=args.force) as outputs:
+        _write_outputs(
+            outputs, {"assignment": plan.to_frame(), "territories": plan.territories}, table_format
+        )
+        if args.format == "geojson":
+            shapes = plan.to_geodataframe()
+            outputs.file("territories.geojson", lambda p: shapes.to_file(p, driver="GeoJSON"))
+    _report_written(outputs)
     return 0
 
 
 def _review(args: argparse.Namespace) -> int:
-    from territory.io import read_table
+    from pathlib import Path
+
+    from territory.io import OutputSet, read_table
     from territory.review import write_review
 
+    out = Path(args.out)  # the review's file names are known only once it is written
     log = read_table(args.log)
     log["timestamp"] = log["timestamp"].astype("datetime64[ns]")
-    report = write_review(
-        args.out,
-        visits=read_table(args.visits),
-        visit_log=log,
-        customers=read_table(args.customers),
-        reps=read_table(args.reps),
-        targets=read_table(args.targets),
-        sales=read_table(args.sales),
-        cycle_start=args.cycle_start,
-        seed=args.seed,
-        tolerance_days=args.tolerance_days,
-        pictures=not args.no_pictures,
-    )
+    with OutputSet(out, overwrite=args.force) as outputs:
+        report = write_review(
+            outputs.folder(),
+            visits=read_table(args.visits),
+            visit_log=log,
+            customers=read_table(args.customers),
+            reps=read_table(args.reps),
+            targets=read_table(args.targets),
+            sales=read_table(args.sales),
+            cycle_start=args.cycle_start,
+            seed=args.seed,
+            tolerance_days=args.tolerance_days,
+            pictures=not args.no_pictures,
+        )
     print(report.summary())
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
     from territory.service import serve
+    from territory.service._config import ServiceConfig
 
-    serve(args.host, args.port)
+    serve(args.host, args.port, config=ServiceConfig.from_env(), insecure=args.insecure)
     return 0
 
 
@@ -252,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=60.0,
         help="time budget of route planning (default: %(default)s)",
     )
+    _add_force_argument(demo)
     demo.set_defaults(handler=_demo)
 
     grade = commands.add_parser(
@@ -403,6 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--seed", type=int, default=0, help="seed of the audit sample")
     review.add_argument("--no-pictures", action="store_true", help="tables only")
     review.add_argument("--out", required=True, help="output folder")
+    _add_force_argument(review)
     review.set_defaults(handler=_review)
 
     serve = commands.add_parser(
@@ -415,8 +456,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="interface to bind (default: %(default)s)"
     )
     serve.add_argument("--port", type=int, default=8000, help="TCP port (default: %(default)s)")
+    serve.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow a non-loopback --host without TERRITORY_API_KEY (only behind a proxy that "
+        "authenticates)",
+    )
     serve.set_defaults(handler=_serve)
     return parser
+
+
+def _add_force_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace outputs that exist already (by default the command refuses and "
+        "changes nothing)",
+    )
 
 
 def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
@@ -427,6 +483,7 @@ def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
         default="csv",
         help="output format (default: %(default)s)",
     )
+    _add_force_argument(parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

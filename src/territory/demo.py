@@ -3,6 +3,11 @@
 ``territory demo --out DIR`` calls :func:`run_demo`, which writes the tables of each
 stage (CSV, plus GeoParquet for located tables), an HTML map, and returns a short
 text summary.
+
+Every file is first written to a temporary folder inside ``DIR`` and moved into place
+only when the whole demo has run (:class:`territory.io.OutputSet`): a demo that fails
+or is interrupted leaves ``DIR`` as it was, and existing files are replaced only with
+``overwrite=True`` (``--force``).
 """
 
 from __future__ import annotations
@@ -14,13 +19,40 @@ from pathlib import Path
 import pandas as pd
 
 from territory.datasets import SampleRegion, sample_region
-from territory.io import write_table
+from territory.io import OutputSet, check_not_existing, write_table
 from territory.routing import RoutePlan
 from territory.tables import validate_customers, validate_dealers, validate_reps
 
-__all__ = ["DemoResult", "run_demo"]
+__all__ = ["DEMO_OUTPUTS", "DemoResult", "run_demo"]
 
 logger = logging.getLogger("territory")
+
+#: Top-level files and folders the demo writes; checked before it starts.
+DEMO_OUTPUTS: tuple[str, ...] = (
+    "customers.csv",
+    "customers.parquet",
+    "reps.csv",
+    "reps.parquet",
+    "dealers.csv",
+    "dealers.parquet",
+    "sales.csv",
+    "region_map.html",
+    "grades.csv",
+    "visit_requirements.csv",
+    "territories.csv",
+    "territory_totals.csv",
+    "territories.geojson",
+    "route_input.csv",
+    "route_visits.csv",
+    "route_days.csv",
+    "route_unplanned.csv",
+    "routes.geojson",
+    "route_map.html",
+    "targets.csv",
+    "visit_log.csv",
+    "sales_with_actuals.csv",
+    "review",
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +111,12 @@ def _region_map(region: SampleRegion, out_dir: Path, files: list[str]) -> None:
 
 
 def run_demo(
-    out_dir: str | Path, *, n_customers: int = 2000, seed: int = 0, route_seconds: float = 60.0
+    out_dir: str | Path,
+    *,
+    n_customers: int = 2000,
+    seed: int = 0,
+    route_seconds: float = 60.0,
+    overwrite: bool = False,
 ) -> DemoResult:
     """Run every stage on the sample region and write the results to ``out_dir``.
 
@@ -96,14 +133,32 @@ def run_demo(
         Seed of the sample region and of every stage.
     route_seconds
         Time budget of route planning, in seconds.
+    overwrite
+        Replace files of an earlier demo in ``out_dir``; by default the demo refuses
+        to start when any of :data:`DEMO_OUTPUTS` exists there.
 
     Returns
     -------
     DemoResult
+
+    Raises
+    ------
+    OutputError
+        When outputs exist and ``overwrite`` is false (nothing is computed or written),
+        or moving the files into place failed (``out_dir`` is then unchanged).
     """
+    final = Path(out_dir)
+    check_not_existing([final / name for name in DEMO_OUTPUTS], overwrite=overwrite)
+    with OutputSet(final, overwrite=overwrite) as outputs:
+        result = _run_stages(
+            outputs.folder(), n_customers=n_customers, seed=seed, route_seconds=route_seconds
+        )
+    return DemoResult(out_dir=final, files=result.files, lines=result.lines)
+
+
+def _run_stages(out: Path, *, n_customers: int, seed: int, route_seconds: float) -> DemoResult:
+    """Every stage, writing into ``out`` (the output set's temporary folder)."""
     region = sample_region(n_customers, seed=seed)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     files: list[str] = []
     lines: list[str] = []
 

@@ -8,7 +8,9 @@ Every stage raises one of three errors:
 * :class:`InfeasibleError` -- the input is valid but the request cannot be met
   (for example bounds that cannot reach a total). The message shows the
   arithmetic.
-* :class:`TerritoryError` -- base class of both.
+* :class:`OutputError` -- an output file would be overwritten without permission, or
+  could not be written; no output was changed.
+* :class:`TerritoryError` -- base class of all of them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "InfeasibleError",
+    "OutputError",
     "Problem",
     "ProblemCollector",
     "TerritoryError",
@@ -57,6 +60,14 @@ class ValidationError(TerritoryError, ValueError):
 
 class InfeasibleError(TerritoryError):
     """A valid request that cannot be satisfied; the message shows the numbers."""
+
+
+class OutputError(TerritoryError):
+    """Outputs were not written, and the previous outputs are left as they were.
+
+    Raised when outputs exist already and overwriting was not allowed, or when a write
+    failed part-way. The message names the files.
+    """
 
 
 def format_ids(ids: Iterable[object], *, limit: int = MAX_IDS_SHOWN) -> str:

@@ -2,17 +2,42 @@
 
 Used by the command line; handy in scripts too. Id columns (``*_id``) are read as
 strings so that ``"007"`` stays ``"007"``.
+
+Writing never loses data:
+
+* **atomic** -- every file is first written to a temporary file in the folder it goes
+  to, then renamed over its final name (:func:`os.replace`), so a reader never sees a
+  half-written file;
+* **all or nothing** -- :class:`OutputSet` writes a set of outputs (tables, maps, whole
+  folders) as temporary files first and renames them only when all of them were
+  written; when one fails, the temporary files are removed and the previous outputs are
+  left exactly as they were (a rename that fails part-way is rolled back);
+* **non-destructive** -- an existing file is never replaced unless ``overwrite=True``
+  (``--force`` on the command line); the refusal names the files and changes nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import TracebackType
 
 import pandas as pd
 
-from territory.errors import ValidationError
+from territory.errors import OutputError, ValidationError, format_ids
 
-__all__ = ["SUFFIXES", "read_table", "write_table"]
+__all__ = ["SUFFIXES", "OutputSet", "check_not_existing", "read_table", "write_table"]
+
+logger = logging.getLogger("territory")
+
+#: Prefix of temporary files and folders; they never outlive a write.
+TEMP_PREFIX = ".territory-tmp-"
 
 #: Suffixes understood by :func:`read_table` and :func:`write_table`.
 SUFFIXES = (".csv", ".geojson", ".json", ".parquet", ".geoparquet")
@@ -78,10 +103,94 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def check_not_existing(paths: Iterable[str | Path], *, overwrite: bool = False) -> None:
+    """Refuse to go on when any of ``paths`` exists, unless ``overwrite``.
+
+    Call it before a long computation whose outputs are known in advance, so that the
+    refusal comes at once rather than after the work.
+
+    Parameters
+    ----------
+    paths
+        The output files.
+    overwrite
+        When true, existing files are fine (they will be replaced).
+
+    Raises
+    ------
+    OutputError
+        Naming up to five existing files.
+    """
+    if overwrite:
+        return
+    existing = [Path(p) for p in paths if os.path.lexists(p)]
+    if existing:
+        folders = sorted({str(p.parent) for p in existing})
+        where = folders[0] if len(folders) == 1 else "several folders"
+        raise OutputError(
+            f"refusing to overwrite {len(existing)} existing "
+            f"{'file' if len(existing) == 1 else 'files'} in {where} "
+            f"({format_ids(p.name if len(folders) == 1 else str(p) for p in existing)}); "
+            "pass --force (command line) or overwrite=True (library) to replace them, or "
+            "choose another output folder"
+        )
+
+
+def _temp_path(final: Path) -> Path:
+    """A fresh temporary name next to ``final`` (same folder, so renaming is atomic)."""
+    return final.parent / f"{TEMP_PREFIX}{uuid.uuid4().hex[:12]}-{final.name}"
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def _write_to(table: pd.DataFrame, file: Path, suffix: str, lon: str, lat: str) -> None:
+    """Write ``table`` in the format of ``suffix`` to ``file`` (any name)."""
+    import geopandas as gpd
+
+    if suffix == ".csv":
+        if isinstance(table, gpd.GeoDataFrame):
+            table = pd.DataFrame(table.assign(geometry=table.geometry.to_wkt()))
+        table.to_csv(file, index=False)
+        return
+    geo: gpd.GeoDataFrame
+    if isinstance(table, gpd.GeoDataFrame):
+        geo = table
+    else:
+        if lon not in table.columns or lat not in table.columns:
+            if suffix in (".parquet",):
+                table.to_parquet(file, index=False)
+                return
+            raise ValidationError(
+                f"{file.name}: a table without geometry or '{lon}'/'{lat}' columns cannot be "
+                "written as GeoJSON; use .csv or .parquet"
+            )
+        geo = gpd.GeoDataFrame(
+            table, geometry=gpd.points_from_xy(table[lon], table[lat]), crs="EPSG:4326"
+        )
+    if suffix in (".geojson", ".json"):
+        geo.to_file(file, driver="GeoJSON")
+    else:
+        geo.to_parquet(file, index=False)
+
+
 def write_table(
-    frame: pd.DataFrame, path: str | Path, *, lon: str = "lon", lat: str = "lat"
+    frame: pd.DataFrame,
+    path: str | Path,
+    *,
+    lon: str = "lon",
+    lat: str = "lat",
+    overwrite: bool = False,
 ) -> Path:
-    """Write a table as CSV, GeoJSON or GeoParquet.
+    """Write a table as CSV, GeoJSON or GeoParquet, atomically.
+
+    The table is written to a temporary file in the same folder, then renamed over
+    ``path``: a reader sees the old file or the new one, never half of one.
 
     Parameters
     ----------
@@ -89,40 +198,223 @@ def write_table(
         The table; a GeoDataFrame keeps its geometry. A plain table with ``lon``/``lat``
         columns gets point geometry for the geo formats.
     path
-        The file; its suffix picks the format.
+        The file; its suffix picks the format. Missing folders are created.
     lon, lat
         Coordinate columns used to make points for a plain table.
+    overwrite
+        Replace ``path`` when it exists; by default an existing file is an error.
 
     Returns
     -------
     pathlib.Path
         The path written.
-    """
-    import geopandas as gpd
 
-    file = Path(path)
-    suffix = _suffix(file)
-    file.parent.mkdir(parents=True, exist_ok=True)
-    table = _plain(frame)
-    if suffix == ".csv":
-        if isinstance(table, gpd.GeoDataFrame):
-            table = pd.DataFrame(table.assign(geometry=table.geometry.to_wkt()))
-        table.to_csv(file, index=False)
-        return file
-    if not isinstance(table, gpd.GeoDataFrame):
-        if lon not in table.columns or lat not in table.columns:
-            if suffix in (".parquet",):
-                table.to_parquet(file, index=False)
-                return file
-            raise ValidationError(
-                f"{file.name}: a table without geometry or '{lon}'/'{lat}' columns cannot be "
-                "written as GeoJSON; use .csv or .parquet"
-            )
-        table = gpd.GeoDataFrame(
-            table, geometry=gpd.points_from_xy(table[lon], table[lat]), crs="EPSG:4326"
-        )
-    if suffix in (".geojson", ".json"):
-        table.to_file(file, driver="GeoJSON")
-    else:
-        table.to_parquet(file, index=False)
-    return file
+    Raises
+    ------
+    OutputError
+        When ``path`` exists and ``overwrite`` is false, or the write failed (the old
+        file, if any, is then unchanged).
+    ValidationError
+        When the format cannot hold the table.
+    """
+    with OutputSet(Path(path).parent, overwrite=overwrite) as outputs:
+        written = outputs.table(frame, Path(path).name, lon=lon, lat=lat)
+    return written
+
+
+class OutputSet:
+    """A set of output files written completely or not at all.
+
+    Each output is written at once to a temporary file (or folder) inside ``out_dir``;
+    :meth:`commit` -- called when the ``with`` block ends without an error -- renames
+    them all onto their final names. When anything fails (a write, a rename, the code in
+    the ``with`` block), every temporary file is removed and every file already renamed
+    is put back, so the folder holds exactly the previous outputs.
+
+    Parameters
+    ----------
+    out_dir
+        The output folder (created when missing).
+    overwrite
+        Replace existing outputs; by default :meth:`commit` refuses, naming them.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> with OutputSet(folder) as outputs:
+    ...     _ = outputs.table(pd.DataFrame({"a": [1]}), "a.csv")
+    ...     _ = outputs.table(pd.DataFrame({"b": [2]}), "b.csv")
+    >>> sorted(p.name for p in outputs.written)
+    ['a.csv', 'b.csv']
+    """
+
+    def __init__(self, out_dir: str | Path, *, overwrite: bool = False) -> None:
+        self.out_dir = Path(out_dir)
+        self.overwrite = overwrite
+        self.written: list[Path] = []
+        self._pending: list[tuple[Path, Path]] = []  # (temporary, final)
+        self._folders: list[Path] = []  # staging folders, committed file by file
+        self._created_dir = False
+
+    def _prepare_dir(self) -> None:
+        if not self.out_dir.exists():
+            try:
+                self.out_dir.mkdir(parents=True)
+            except OSError as error:
+                raise OutputError(f"cannot create output folder {self.out_dir}: {error}") from None
+            self._created_dir = True
+        elif not self.out_dir.is_dir():
+            raise OutputError(f"output folder {self.out_dir} exists and is not a folder")
+
+    def _final(self, name: str | Path) -> Path:
+        final = self.out_dir / name
+        if any(final == f for _, f in self._pending):
+            raise OutputError(f"{final} is written twice in one output set")
+        return final
+
+    def file(self, name: str | Path, writer: Callable[[Path], object]) -> Path:
+        """Write one output with ``writer(temporary_path)``; renamed to ``name`` on commit.
+
+        Parameters
+        ----------
+        name
+            File name relative to ``out_dir`` (may contain sub-folders).
+        writer
+            Writes the file to the path it is given.
+
+        Returns
+        -------
+        pathlib.Path
+            The final path.
+        """
+        self._prepare_dir()
+        final = self._final(name)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        temp = _temp_path(final)
+        try:
+            writer(temp)
+        except BaseException:
+            _remove(temp)
+            raise
+        if not temp.exists():
+            raise OutputError(f"{final}: nothing was written")
+        self._pending.append((temp, final))
+        return final
+
+    def table(
+        self, frame: pd.DataFrame, name: str | Path, *, lon: str = "lon", lat: str = "lat"
+    ) -> Path:
+        """Write a table (format from the suffix of ``name``, as :func:`write_table`).
+
+        Returns
+        -------
+        pathlib.Path
+            The final path.
+        """
+        suffix = _suffix(Path(name))
+        plain = _plain(frame)
+        return self.file(name, lambda temp: _write_to(plain, temp, suffix, lon, lat))
+
+    def folder(self) -> Path:
+        """A temporary folder inside ``out_dir``; everything in it is committed too.
+
+        Write any number of files (and sub-folders) into it with code that knows nothing
+        about output sets; on commit each file goes to the same relative path under
+        ``out_dir``.
+        """
+        self._prepare_dir()
+        staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=self.out_dir))
+        self._folders.append(staging)
+        return staging
+
+    def _collect_folders(self) -> None:
+        for staging in self._folders:
+            for temp in sorted(p for p in staging.rglob("*") if p.is_file() or p.is_symlink()):
+                final = self._final(temp.relative_to(staging))
+                self._pending.append((temp, final))
+
+    def commit(self) -> list[Path]:
+        """Rename every output onto its final name, all or nothing.
+
+        Returns
+        -------
+        list of pathlib.Path
+            The final paths, in the order they were written.
+
+        Raises
+        ------
+        OutputError
+            When outputs exist and ``overwrite`` is false, or a rename failed; no output
+            is changed then.
+        """
+        try:
+            self._collect_folders()
+            check_not_existing([final for _, final in self._pending], overwrite=self.overwrite)
+            self._rename_all()
+        except BaseException:
+            self.discard()
+            raise
+        self._cleanup()
+        self.written = [final for _, final in self._pending]
+        self._pending = []
+        return self.written
+
+    def _rename_all(self) -> None:
+        done: list[tuple[Path, Path | None]] = []  # (final, backup of the old file or None)
+        try:
+            for temp, final in self._pending:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                backup: Path | None = None
+                if os.path.lexists(final):
+                    if final.is_dir() and not final.is_symlink():
+                        raise OutputError(f"{final} is a folder; a file cannot replace it")
+                    backup = _temp_path(final)
+                    os.replace(final, backup)
+                done.append((final, backup))
+                os.replace(temp, final)
+        except BaseException as error:
+            for final, backup in reversed(done):
+                with contextlib.suppress(OSError):
+                    if backup is not None:
+                        os.replace(backup, final)
+                    elif final.exists():
+                        final.unlink()
+            if isinstance(error, OSError):
+                raise OutputError(
+                    f"could not write {error.filename or self.out_dir}: {error.strerror}; "
+                    "no output was changed"
+                ) from error
+            raise
+        for _, backup in done:
+            if backup is not None:
+                _remove(backup)
+
+    def discard(self) -> None:
+        """Remove every temporary file and folder; the outputs stay as they were."""
+        for temp, _ in self._pending:
+            _remove(temp)
+        self._pending = []
+        self._cleanup()
+        if self._created_dir:
+            with contextlib.suppress(OSError):
+                self.out_dir.rmdir()  # only when empty
+
+    def _cleanup(self) -> None:
+        for staging in self._folders:
+            _remove(staging)
+        self._folders = []
+
+    def __enter__(self) -> OutputSet:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()

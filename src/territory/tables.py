@@ -38,7 +38,11 @@ import pandas as pd
 from territory.errors import ProblemCollector, ValidationError
 
 __all__ = [
+    "MAX_MIN_GAP_DAYS",
+    "MAX_VISITS_PER_CYCLE",
+    "MINUTES_PER_DAY",
     "WEEKDAY_NAMES",
+    "check_unique_columns",
     "format_time",
     "parse_time",
     "parse_weekdays",
@@ -49,6 +53,15 @@ __all__ = [
 
 WEEKDAY_NAMES: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WEEKDAY_INDEX = {name.lower(): i for i, name in enumerate(WEEKDAY_NAMES)}
+_WEEKDAY_FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+#: Minutes in a day: times of day lie in ``[0, MINUTES_PER_DAY]``, and so does any duration
+#: of a single visit or lunch break.
+MINUTES_PER_DAY = 24 * 60
+#: Largest ``visits_per_cycle`` accepted (a visit a day for almost three years).
+MAX_VISITS_PER_CYCLE = 1000
+#: Largest ``min_gap_days`` accepted (a year; any gap longer than the cycle is infeasible).
+MAX_MIN_GAP_DAYS = 366
 _TIME_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
 CUSTOMER_KINDS = ("dealer", "store")
@@ -69,7 +82,9 @@ def parse_time(value: object) -> float:
     ----------
     value
         ``"HH:MM"``, ``"HH:MM:SS"``, a number of minutes after midnight, or a
-        ``datetime.time``. Missing values give NaN.
+        ``datetime.time``. Missing values give NaN. A bare number greater than 0 and at
+        most 24 (``12``, ``"8.5"``) is refused: it reads like hours but would mean
+        minutes after midnight (00:12), so write ``"12:00"`` or ``720`` instead.
 
     Returns
     -------
@@ -79,7 +94,7 @@ def parse_time(value: object) -> float:
     Raises
     ------
     ValueError
-        When the value is not a time.
+        When the value is not a time, not finite, or a number that reads like hours.
 
     Examples
     --------
@@ -93,7 +108,7 @@ def parse_time(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError(f"not a time: {value!r}")
     if isinstance(value, int | float | np.integer | np.floating):
-        return float(value)
+        return _minutes_number(float(value), value)
     if hasattr(value, "hour") and hasattr(value, "minute"):
         return float(value.hour * 60 + value.minute + getattr(value, "second", 0) / 60)
     if isinstance(value, str):
@@ -105,10 +120,30 @@ def parse_time(value: object) -> float:
                 return hours * 60.0 + minutes + seconds / 60.0
         else:
             try:
-                return float(value)
+                number = float(value)
             except ValueError:
                 pass
+            else:
+                return _minutes_number(number, value)
     raise ValueError(f"not a time: {value!r}")
+
+
+class _AmbiguousTimeError(ValueError):
+    """A bare number of at most 24 given as a time (hours, or minutes after midnight?)."""
+
+
+def _minutes_number(number: float, value: object) -> float:
+    """A number given as a time: finite minutes after midnight, never hour-like."""
+    if math.isnan(number):
+        return math.nan
+    if not math.isfinite(number):
+        raise ValueError(f"not a time: {value!r}")
+    if 0 < number <= 24:
+        raise _AmbiguousTimeError(
+            f"ambiguous time {value!r}: numbers are minutes after midnight; "
+            f"write '{int(number):02d}:00' for hours"
+        )
+    return number
 
 
 def format_time(minutes: float) -> str:
@@ -170,21 +205,36 @@ def parse_weekdays(value: object) -> tuple[int, ...]:
         text = str(part).strip().lower()
         if "-" in text:
             start, _, end = text.partition("-")
-            if start[:3] not in _WEEKDAY_INDEX or end[:3] not in _WEEKDAY_INDEX:
+            a, b = _weekday_number(start), _weekday_number(end)
+            if a is None or b is None:
                 raise ValueError(f"not a weekday range: {part!r}")
-            a, b = _WEEKDAY_INDEX[start[:3]], _WEEKDAY_INDEX[end[:3]]
             if a > b:
                 raise ValueError(f"weekday range runs backwards: {part!r}")
             days.update(range(a, b + 1))
         elif text.isdigit() and 0 <= int(text) <= 6:
             days.add(int(text))
-        elif text[:3] in _WEEKDAY_INDEX:
-            days.add(_WEEKDAY_INDEX[text[:3]])
+        elif (number := _weekday_number(text)) is not None:
+            days.add(number)
         else:
             raise ValueError(f"not a weekday: {part!r}")
     if not days:
         raise ValueError(f"no weekdays in {value!r}")
     return tuple(sorted(days))
+
+
+def _weekday_number(text: str) -> int | None:
+    """Monday = 0 for ``"mon"``, ``"monday"``, ``"tues"``...; None for anything else.
+
+    A name is accepted when it is the start of a full English weekday name and at least
+    three letters long, so ``"Monkey"`` or ``"Sunshine"`` are not weekdays.
+    """
+    text = text.strip().lower()
+    if len(text) < 3:
+        return None
+    for number, full in enumerate(_WEEKDAY_FULL):
+        if full.startswith(text):
+            return number
+    return None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -314,7 +364,7 @@ def _check_coordinates(
         frame[column] = values.astype(float)
 
 
-def _check_nonnegative(
+def _check_number(
     frame: pd.DataFrame,
     table: str,
     column: str,
@@ -323,12 +373,19 @@ def _check_nonnegative(
     *,
     integer: bool = False,
     required_value: bool = False,
+    maximum: float | None = None,
+    unit: str = "",
 ) -> None:
+    """Check that ``column`` holds finite numbers in ``[0, maximum]``; store them as floats.
+
+    Non-numeric, missing (when ``required_value``), infinite, negative, too large and (when
+    ``integer``) fractional values are each recorded as one problem naming the ids.
+    """
     if column not in frame.columns:
         return
     ids = frame[id_column]
     raw = frame[column]
-    values = pd.to_numeric(raw, errors="coerce")
+    values = pd.to_numeric(raw, errors="coerce").astype(float)
     non_numeric = values.isna() & raw.notna()
     if non_numeric.any():
         problems.add(
@@ -348,7 +405,17 @@ def _check_nonnegative(
                 _ids_where(ids, missing),
                 id_column=id_column,
             )
-    negative = values < 0
+    infinite = np.isinf(values.to_numpy())
+    if infinite.any():
+        problems.add(
+            table,
+            column,
+            f"has {int(infinite.sum())} infinite values",
+            _ids_where(ids, infinite),
+            id_column=id_column,
+        )
+    finite = values.where(~infinite)
+    negative = finite < 0
     if negative.any():
         problems.add(
             table,
@@ -357,8 +424,18 @@ def _check_nonnegative(
             _ids_where(ids, negative),
             id_column=id_column,
         )
+    if maximum is not None:
+        too_large = finite > maximum
+        if too_large.any():
+            problems.add(
+                table,
+                column,
+                f"has {int(too_large.sum())} values above the limit of {maximum:g}{unit}",
+                _ids_where(ids, too_large),
+                id_column=id_column,
+            )
     if integer:
-        fractional = values.notna() & (values != values.round())
+        fractional = finite.notna() & (finite != finite.round())
         if fractional.any():
             problems.add(
                 table,
@@ -367,7 +444,56 @@ def _check_nonnegative(
                 _ids_where(ids, fractional),
                 id_column=id_column,
             )
-    frame[column] = values.astype(float)
+    frame[column] = values
+
+
+def _parse_times(
+    frame: pd.DataFrame, table: str, column: str, id_column: str, problems: ProblemCollector
+) -> None:
+    """Parse a time-of-day column into minutes after midnight, within 00:00-24:00."""
+    if column not in frame.columns:
+        return
+    parsed: list[float] = []
+    bad: list[object] = []
+    hour_like: list[object] = []
+    for rid, value in zip(frame[id_column], frame[column], strict=True):
+        try:
+            parsed.append(parse_time(value))
+        except _AmbiguousTimeError:
+            hour_like.append(rid)
+            parsed.append(math.nan)
+        except (TypeError, ValueError):
+            bad.append(rid)
+            parsed.append(math.nan)
+    if bad:
+        problems.add(
+            table,
+            column,
+            f"has {len(bad)} values that are not times",
+            bad,
+            id_column=id_column,
+        )
+    if hour_like:
+        problems.add(
+            table,
+            column,
+            f"has {len(hour_like)} numbers between 0 and 24, which read like hours but would "
+            "mean minutes after midnight; write 'HH:MM' (e.g. '12:00') or minutes (720)",
+            hour_like,
+            id_column=id_column,
+        )
+    values = np.array(parsed, dtype=float)
+    with np.errstate(invalid="ignore"):
+        outside = (values < 0) | (values > MINUTES_PER_DAY)
+    if outside.any():
+        problems.add(
+            table,
+            column,
+            f"has {int(outside.sum())} values outside 00:00-24:00",
+            _ids_where(frame[id_column], outside),
+            id_column=id_column,
+        )
+    frame[column] = pd.Series(values, index=frame.index, dtype=float)
 
 
 def _parse_column(
@@ -416,7 +542,6 @@ def _check_window(
     b = frame[end].to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         wrong = ~np.isnan(a) & ~np.isnan(b) & (a >= b)
-        outside = (a < 0) | (b > 24 * 60)
     if wrong.any():
         problems.add(
             table,
@@ -425,13 +550,40 @@ def _check_window(
             _ids_where(frame[id_column], wrong),
             id_column=id_column,
         )
-    if outside.any():
-        problems.add(
-            table,
-            start,
-            f"or '{end}' lies outside 00:00-24:00 in {int(outside.sum())} rows",
-            _ids_where(frame[id_column], outside),
-            id_column=id_column,
+
+
+def check_unique_columns(frame: object, table: str) -> None:
+    """Refuse a table whose column names repeat (pandas would pick one of them silently).
+
+    Parameters
+    ----------
+    frame
+        The table (anything else is left to the caller's own checks).
+    table
+        Its name, for the message.
+
+    Raises
+    ------
+    ValidationError
+        Naming the repeated columns.
+
+    Examples
+    --------
+    >>> check_unique_columns(pd.DataFrame([[1, 2]], columns=["a", "a"]), "reps")
+    Traceback (most recent call last):
+    ...
+    territory.errors.ValidationError: reps: column 'a' appears 2 times; column names must be unique
+    """
+    if not isinstance(frame, pd.DataFrame):
+        return
+    counts = pd.Series(frame.columns.map(str)).value_counts(sort=False)
+    repeated = counts[counts > 1]
+    if len(repeated):
+        raise ValidationError(
+            [
+                f"{table}: column '{name}' appears {int(n)} times; column names must be unique"
+                for name, n in repeated.items()
+            ]
         )
 
 
@@ -522,6 +674,7 @@ def validate_dealers(dealers: pd.DataFrame) -> pd.DataFrame:
     """
     table, id_column = "dealers", "dealer_id"
     problems = ProblemCollector()
+    check_unique_columns(dealers, table)
     if not isinstance(dealers, pd.DataFrame) or id_column not in dealers.columns:
         _check_required(
             pd.DataFrame(dealers) if isinstance(dealers, pd.DataFrame) else pd.DataFrame(),
@@ -578,6 +731,7 @@ def validate_customers(
         raise ValidationError(
             f"{table}: expected a pandas DataFrame, got {type(customers).__name__}"
         )
+    check_unique_columns(customers, table)
     if id_column not in customers.columns:
         problems.add(table, id_column, "is missing")
         problems.raise_if_any()
@@ -591,13 +745,24 @@ def validate_customers(
     _check_ids(frame, table, id_column, problems)
     _check_coordinates(frame, table, "lon", "lat", id_column, problems)
     _check_choice(frame, table, "kind", CUSTOMER_KINDS, id_column, problems)
-    for column in ("service_minutes", "min_gap_days"):
-        _check_nonnegative(frame, table, column, id_column, problems)
-    _check_nonnegative(
-        frame, table, "visits_per_cycle", id_column, problems, integer=True, required_value=True
+    _check_number(
+        frame, table, "service_minutes", id_column, problems, maximum=MINUTES_PER_DAY, unit=" min"
+    )
+    _check_number(
+        frame, table, "min_gap_days", id_column, problems, maximum=MAX_MIN_GAP_DAYS, unit=" days"
+    )
+    _check_number(
+        frame,
+        table,
+        "visits_per_cycle",
+        id_column,
+        problems,
+        integer=True,
+        required_value=True,
+        maximum=MAX_VISITS_PER_CYCLE,
     )
     for column in ("opens", "closes"):
-        _parse_column(frame, table, column, id_column, problems, parse_time, "times")
+        _parse_times(frame, table, column, id_column, problems)
     _check_window(frame, table, "opens", "closes", id_column, problems)
     if "allowed_days" in frame.columns:
         _parse_column(
@@ -654,6 +819,7 @@ def validate_reps(
     problems = ProblemCollector()
     if not isinstance(reps, pd.DataFrame):
         raise ValidationError(f"{table}: expected a pandas DataFrame, got {type(reps).__name__}")
+    check_unique_columns(reps, table)
     if id_column not in reps.columns:
         problems.add(table, id_column, "is missing")
         problems.raise_if_any()
@@ -683,7 +849,7 @@ def validate_reps(
     for column, default in (("day_start", 8 * 60.0), ("day_end", 17 * 60.0)):
         if column not in frame.columns:
             frame[column] = default
-        _parse_column(frame, table, column, id_column, problems, parse_time, "times")
+        _parse_times(frame, table, column, id_column, problems)
         frame[column] = frame[column].fillna(default)
     _check_window(frame, table, "day_start", "day_end", id_column, problems)
     _parse_column(
@@ -696,15 +862,37 @@ def validate_reps(
         "weekdays",
         default=DEFAULT_WEEKDAYS,
     )
-    if "lunch_start" in frame.columns:
-        _parse_column(frame, table, "lunch_start", id_column, problems, parse_time, "times")
-    _check_nonnegative(frame, table, "lunch_minutes", id_column, problems)
+    _parse_times(frame, table, "lunch_start", id_column, problems)
+    _check_number(
+        frame, table, "lunch_minutes", id_column, problems, maximum=MINUTES_PER_DAY, unit=" min"
+    )
+    _check_lunch(frame, table, id_column, problems)
     if dealers is not None:
         _check_known(
             frame, table, "dealer_id", _ids_of(dealers, "dealer_id"), id_column, problems, "dealer"
         )
     problems.raise_if_any()
     return frame.reset_index(drop=True)
+
+
+def _check_lunch(
+    frame: pd.DataFrame, table: str, id_column: str, problems: ProblemCollector
+) -> None:
+    """A lunch break ends by midnight."""
+    if "lunch_start" not in frame.columns or "lunch_minutes" not in frame.columns:
+        return
+    start = frame["lunch_start"].to_numpy(dtype=float)
+    length = frame["lunch_minutes"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        late = np.isfinite(start) & np.isfinite(length) & (start + length > MINUTES_PER_DAY)
+    if late.any():
+        problems.add(
+            table,
+            "lunch_minutes",
+            f"runs past midnight (lunch_start + lunch_minutes > 24:00) in {int(late.sum())} rows",
+            _ids_where(frame[id_column], late),
+            id_column=id_column,
+        )
 
 
 def _ids_of(frame: pd.DataFrame, column: str) -> set[object]:

@@ -25,6 +25,7 @@ from territory.allocation._methods import Bounds, LevelRule
 from territory.allocation._result import Allocation, LevelResult
 from territory.allocation._rounding import ROUNDING_METHODS, largest_remainder_rows
 from territory.errors import InfeasibleError, ProblemCollector
+from territory.tables import check_unique_columns
 
 __all__ = ["allocate"]
 
@@ -233,6 +234,9 @@ def allocate(
     [250.0, 750.0, 1000.0]
     """
     problems = ProblemCollector()
+    check_unique_columns(hierarchy, "hierarchy")
+    if history is not None:
+        check_unique_columns(history, "history")
     levels = [levels] if isinstance(levels, str) else list(levels)
     if not levels or len(set(levels)) != len(levels):
         problems.add("allocate", "levels", "must be distinct column names, top first")
@@ -264,7 +268,12 @@ def allocate(
     if months is not None:
         plan = parse_months(months)
         if plan is None or not plan or len(set(plan)) != len(plan):
-            problems.add("allocate", "months", "must be a year or distinct 'YYYY-MM' months")
+            shown = repr(months) if len(repr(months)) <= 60 else repr(months)[:57] + "..."
+            problems.add(
+                "allocate",
+                "months",
+                f"must be a year from 1 to 9999 or distinct 'YYYY-MM' months, got {shown}",
+            )
             problems.raise_if_any()
             plan = []
     elif hist is not None:
@@ -375,6 +384,14 @@ def allocate(
         requested = float(target)
     if not (math.isfinite(requested) and requested >= 0):
         problems.add("allocate", "target", f"must be a non-negative number, got {requested}")
+        problems.raise_if_any()
+    if requested / step > NO_MAX:
+        problems.add(
+            "allocate",
+            "target",
+            f"{requested:g} is {requested / step:.3g} steps of {step:g}, more than the "
+            f"{NO_MAX:.3g} steps that can be counted exactly; use a larger step",
+        )
         problems.raise_if_any()
 
     # bounds and locks per level, in steps

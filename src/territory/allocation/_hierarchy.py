@@ -33,12 +33,18 @@ def month_label(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+#: Plan years accepted (four-digit calendar years).
+FIRST_YEAR, LAST_YEAR = 1, 9999
+
+
 def _month_index(value: object) -> int | None:
     if isinstance(value, pd.Period):
+        if not FIRST_YEAR <= int(value.year) <= LAST_YEAR:
+            return None
         return int(value.year) * 12 + int(value.month) - 1
     if isinstance(value, str):
         match = _MONTH_RE.match(value)
-        if match and 1 <= int(match.group(2)) <= 12:
+        if match and 1 <= int(match.group(2)) <= 12 and int(match.group(1)) >= FIRST_YEAR:
             return int(match.group(1)) * 12 + int(match.group(2)) - 1
     return None
 
@@ -46,10 +52,17 @@ def _month_index(value: object) -> int | None:
 def parse_months(values: Sequence[object] | int) -> list[int] | None:
     """Month indices of plan months: a year (12 months) or ``"YYYY-MM"`` / Period items.
 
-    Returns ``None`` when any item cannot be read.
+    Returns ``None`` when any item cannot be read, or the year is not a four-digit
+    calendar year (1 to 9999): ``0``, ``-5`` or ``10**9`` are not plan years.
     """
+    if isinstance(values, bool):
+        return None
     if isinstance(values, int | np.integer):
+        if not FIRST_YEAR <= int(values) <= LAST_YEAR:
+            return None
         return [int(values) * 12 + m for m in range(12)]
+    if isinstance(values, str) or not isinstance(values, Sequence | np.ndarray | pd.Index):
+        return None
     out: list[int] = []
     for value in values:
         index = _month_index(value)
@@ -225,7 +238,19 @@ def read_history(history: pd.DataFrame, tree: Tree, problems: ProblemCollector) 
     bad = ~np.isfinite(sales)
     if bad.any():
         ids = pd.unique(key_ids[key_codes[bad & (key_codes >= 0)]])
-        problems.add(table, "sales", f"has {int(bad.sum())} missing values", ids, id_column=key)
+        problems.add(
+            table, "sales", f"has {int(bad.sum())} missing or infinite values", ids, id_column=key
+        )
+        ok = False
+    with np.errstate(over="ignore", invalid="ignore"):
+        overflow = not bad.all() and not np.isfinite(np.abs(sales[~bad]).sum())
+    if overflow:
+        problems.add(
+            table,
+            "sales",
+            "adds up to more than the largest float (about 1.8e308); give the amounts in a "
+            "larger unit (e.g. thousands)",
+        )
         ok = False
     neg = sales < 0
     if neg.any():

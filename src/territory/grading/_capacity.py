@@ -14,7 +14,12 @@ from scipy.spatial import cKDTree
 from territory.errors import InfeasibleError, ProblemCollector, ValidationError
 from territory.grading._inputs import customer_index, numeric_column, positions_of
 from territory.grading._result import json_safe
-from territory.tables import validate_customers, validate_reps
+from territory.tables import (
+    MAX_VISITS_PER_CYCLE,
+    MINUTES_PER_DAY,
+    validate_customers,
+    validate_reps,
+)
 from territory.travel import GreatCircleTravel, Points, TravelModel
 
 if TYPE_CHECKING:
@@ -173,10 +178,20 @@ def _read_requirements(
     problems.raise_if_any()
     id_series = pd.Series(ids)
     visits = numeric_column(
-        requirements, "visits_per_cycle", table=table, ids=id_series, problems=problems
+        requirements,
+        "visits_per_cycle",
+        table=table,
+        ids=id_series,
+        problems=problems,
+        maximum=MAX_VISITS_PER_CYCLE,
     )
     service = numeric_column(
-        requirements, "service_minutes", table=table, ids=id_series, problems=problems
+        requirements,
+        "service_minutes",
+        table=table,
+        ids=id_series,
+        problems=problems,
+        maximum=MINUTES_PER_DAY,
     )
     fractional = ~np.isnan(visits) & (visits != np.round(visits))
     if fractional.any():
@@ -228,7 +243,8 @@ def _rep_capacity(
 ) -> pd.DataFrame:
     """Working minutes per rep in the cycle, less lunch and the daily commute."""
     weeks = cycle_days / 5.0
-    days = np.array([len(w) for w in reps["weekdays"]], dtype=float) * weeks
+    # The cycle runs Monday to Friday: a Saturday or Sunday is not a working day in it.
+    days = np.array([sum(1 for d in w if d < 5) for w in reps["weekdays"]], dtype=float) * weeks
     day_minutes = reps["day_end"].to_numpy(dtype=float) - reps["day_start"].to_numpy(dtype=float)
     lunch = (
         reps["lunch_minutes"].to_numpy(dtype=float)
@@ -299,7 +315,8 @@ def capacity_check(
     default) to the nearest other visited customer -- the leg a dense route needs to
     reach a stop; it underestimates sparse rural routes. Capacity per rep is
     ``working days * (day_end - day_start - lunch_minutes - commute)``: working days
-    are ``cycle_days / 5`` weeks times the rep's weekdays, and the commute is twice
+    are ``cycle_days / 5`` weeks times the rep's weekdays from Monday to Friday
+    (a Saturday or Sunday is not in the cycle), and the commute is twice
     the travel from home to the nearest visited customer, once a day.
 
     Parameters

@@ -10,6 +10,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from territory.errors import ProblemCollector, ValidationError
+from territory.tables import check_unique_columns
 
 __all__ = [
     "History",
@@ -38,6 +39,7 @@ def customer_index(customers: pd.DataFrame, *, table: str = "customers") -> pd.I
         raise ValidationError(
             f"{table}: expected a pandas DataFrame, got {type(customers).__name__}"
         )
+    check_unique_columns(customers, table)
     if "customer_id" not in customers.columns:
         raise ValidationError(f"{table}: column 'customer_id' is missing")
     raw = customers["customer_id"]
@@ -82,8 +84,12 @@ def numeric_column(
     problems: ProblemCollector,
     allow_missing: bool = False,
     allow_negative: bool = False,
+    maximum: float | None = None,
 ) -> FloatArray:
-    """A column as floats; records non-numeric, missing and negative values as problems."""
+    """A column as floats; records non-numeric, missing, infinite, negative and too large values.
+
+    Infinite values are always a problem; ``maximum`` (when given) bounds the finite ones.
+    """
     raw = frame[column]
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
         values = raw.to_numpy(dtype=float, na_value=np.nan)
@@ -109,6 +115,15 @@ def numeric_column(
             _first_ids(ids, missing),
             id_column="customer_id",
         )
+    infinite = np.isinf(values)
+    if infinite.any():
+        problems.add(
+            table,
+            column,
+            f"has {int(infinite.sum())} infinite values",
+            _first_ids(ids, infinite),
+            id_column="customer_id",
+        )
     if not allow_negative:
         with np.errstate(invalid="ignore"):
             negative = values < 0
@@ -118,6 +133,17 @@ def numeric_column(
                 column,
                 f"has {int(negative.sum())} negative values",
                 _first_ids(ids, negative),
+                id_column="customer_id",
+            )
+    if maximum is not None:
+        with np.errstate(invalid="ignore"):
+            too_large = ~infinite & (values > maximum)
+        if too_large.any():
+            problems.add(
+                table,
+                column,
+                f"has {int(too_large.sum())} values above the limit of {maximum:g}",
+                _first_ids(ids, too_large),
                 id_column="customer_id",
             )
     return values
@@ -263,6 +289,7 @@ def read_history(
     """
     if not isinstance(frame, pd.DataFrame):
         raise ValidationError(f"{table}: expected a pandas DataFrame, got {type(frame).__name__}")
+    check_unique_columns(frame, table)
     if time_column is None:
         time_column = "date" if "date" in frame.columns else "month"
     problems = ProblemCollector()
@@ -332,6 +359,15 @@ def read_history(
             f"{month_label(first)} to {month_label(last)}",
             [month_label(int(g)) for g in gaps],
             id_column="month",
+        )
+    with np.errstate(over="ignore", invalid="ignore"):
+        magnitude = float(np.abs(value[inside]).sum())
+    if not np.isfinite(magnitude):
+        problems.add(
+            table,
+            value_column,
+            "adds up to more than the largest float (about 1.8e308) in the window, so sums "
+            "and shares would be infinite; give the amounts in a larger unit (e.g. thousands)",
         )
     problems.raise_if_any()
     if not daily:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from territory.errors import ProblemCollector, ValidationError
+from territory.tables import check_unique_columns
 
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -48,6 +49,7 @@ def require_frame(frame: object, table: str) -> pd.DataFrame:
     """``frame`` as a DataFrame, or a ValidationError naming ``table``."""
     if not isinstance(frame, pd.DataFrame):
         raise ValidationError(f"{table}: expected a pandas DataFrame, got {type(frame).__name__}")
+    check_unique_columns(frame, table)
     return frame
 
 
@@ -129,7 +131,7 @@ def numeric_column(
     *,
     nonnegative: bool = False,
 ) -> pd.Series:
-    """``column`` as floats, recording non-numeric, missing and (optionally) negative values."""
+    """``column`` as floats; records non-numeric, missing, infinite and negative values."""
     raw = frame[column]
     values = pd.to_numeric(raw, errors="coerce").astype(float)
     ids = frame[id_column] if id_column in frame.columns else pd.Series(frame.index)
@@ -151,7 +153,16 @@ def numeric_column(
             list(ids[missing.to_numpy()]),
             id_column=id_column,
         )
-    if nonnegative:
+    infinite = np.isinf(values.to_numpy())
+    if infinite.any():
+        problems.add(
+            table,
+            column,
+            f"has {int(infinite.sum())} infinite values",
+            list(ids[infinite]),
+            id_column=id_column,
+        )
+    if nonnegative:  # negative values are a problem only when asked
         negative = values < 0
         if negative.any():
             problems.add(

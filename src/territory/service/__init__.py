@@ -17,6 +17,29 @@ Endpoints (each stage only when this installation has it; ``GET /v1/health`` lis
 A queued job that is cancelled never starts; a running one is marked cancelled at once
 and its result discarded, but a solver that cannot be interrupted finishes its current
 piece of work (for route planning: the rep it is solving) before its thread is free.
+
+What survives a restart. The server (:func:`serve`, ``python -m territory.service``)
+keeps every job -- id, stage, state, progress, timestamps, error and result -- in one
+SQLite file, ``TERRITORY_JOB_STORE`` (default ``territory-jobs.sqlite3`` in the working
+directory; WAL mode, standard library only). Several uvicorn workers (``--workers N``)
+or servers on one machine may share the file: a job id answers from any of them.
+
+* On SIGTERM the server stops accepting requests, gives running jobs
+  ``TERRITORY_SHUTDOWN_GRACE`` seconds (default 20) to finish, and marks queued jobs and
+  jobs still running then as ``interrupted``, with one warning per job on the
+  ``territory`` logger. After a restart they answer ``interrupted`` (with an ``error``
+  saying why); they are not resumed -- submit them again.
+* A process that dies without shutting down (``kill -9``) stops its heartbeat; its
+  jobs are marked ``interrupted`` about 30 seconds later by any process on the file.
+* Finished jobs keep their result for ``TERRITORY_JOB_TTL`` seconds, while the stored
+  results stay under ``TERRITORY_MAX_RESULT_BYTES`` (default 200 MB of JSON) and the jobs
+  under ``TERRITORY_MAX_JOB_TABLE``; beyond that the oldest finished jobs expire first.
+  An expired job answers ``200`` with state ``expired`` and an ``error`` saying why, for
+  a week; only then, or for ids that never existed, ``GET /v1/jobs/{id}`` says 404. A
+  result larger than ``TERRITORY_MAX_RESULT_BYTES`` on its own fails its job.
+
+:func:`create_app` on its own (tests, notebooks, :mod:`territory.service.testing`) keeps
+its jobs in memory, private to the app.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Security
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import APIKeyHeader
 
 from territory import __version__
@@ -48,7 +49,8 @@ _COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
     413: _error("request body larger than TERRITORY_MAX_BODY_BYTES"),
     422: _error(
         "invalid body, a library validation error (naming table, column and ids), an "
-        "infeasible request, or a limit (TERRITORY_MAX_CUSTOMERS, TERRITORY_MAX_TIME_LIMIT)"
+        "infeasible request, or a limit (TERRITORY_MAX_CUSTOMERS, TERRITORY_MAX_REPS, "
+        "TERRITORY_MAX_TIME_LIMIT)"
     ),
     500: _error("internal error (details only in the server log)"),
 }
@@ -100,6 +102,13 @@ def _context(config: ServiceConfig, body: StageRequest) -> RunContext:
             "limit_exceeded",
             f"customers: {customers} records exceed the limit of {config.max_customers} "
             "(TERRITORY_MAX_CUSTOMERS)",
+        )
+    reps = body.rep_count()
+    if reps > config.max_reps:
+        raise ApiError(
+            422,
+            "limit_exceeded",
+            f"reps: {reps} records exceed the limit of {config.max_reps} (TERRITORY_MAX_REPS)",
         )
     requested = body.requested_time_limit()
     if requested is not None and requested > config.max_time_limit:
@@ -240,6 +249,23 @@ def _job_routes(router: APIRouter) -> None:
         return JSONResponse(snapshot)
 
 
+def _docs_routes(app: FastAPI) -> None:
+    """``/openapi.json``, ``/docs`` and ``/redoc``, behind the API key when one is set."""
+    guard = [Depends(_require_api_key)]
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=guard)
+    async def openapi_document() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=guard)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="territory - API")
+
+    @app.get("/redoc", include_in_schema=False, dependencies=guard)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title="territory - API")
+
+
 def _health_route(app: FastAPI) -> None:
     @app.get("/v1/health", response_model=HealthResponse, tags=["service"])
     async def health(request: Request) -> HealthResponse:
@@ -263,6 +289,7 @@ def _health_route(app: FastAPI) -> None:
                 "limits": {
                     "max_body_bytes": config.max_body_bytes,
                     "max_customers": config.max_customers,
+                    "max_reps": config.max_reps,
                     "max_time_limit": config.max_time_limit,
                     "default_time_limit": config.default_time_limit,
                     "max_jobs": config.max_jobs,
@@ -303,11 +330,15 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         description="Sales territory and route planning over HTTP. Errors are JSON: "
         '`{"error": {"type": ..., "message": ...}}`.',
         lifespan=lifespan,
+        docs_url=None,  # served by _docs_routes, behind the API key when one is set
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.service = state
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
     _health_route(app)
+    _docs_routes(app)
     router = APIRouter(prefix="/v1", dependencies=[Depends(_require_api_key)])
     for stage in state.stages.values():
         _add_stage(router, stage)

@@ -2,6 +2,12 @@
 
 Responses never carry a stack trace or an internal path: unexpected exceptions are
 logged (logger ``"territory"``) and answered with a fixed message.
+
+Unexpected exceptions are caught by :class:`CatchUnexpected`, an ASGI middleware, and
+not by ``add_exception_handler(Exception, ...)``: Starlette answers such a handler's 500
+and then re-raises the exception into the server, which logs it a second time and
+closes the connection, so the client's next request on that keep-alive connection
+fails. The middleware answers 500 and the connection stays usable.
 """
 
 from __future__ import annotations
@@ -15,10 +21,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from territory.errors import InfeasibleError, ValidationError
 
-__all__ = ["ApiError", "error_response", "install_error_handlers"]
+__all__ = ["ApiError", "CatchUnexpected", "error_response", "install_error_handlers"]
 
 logger = logging.getLogger("territory")
 
@@ -139,16 +146,54 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     return error_response(status, type_, message, headers=exc.headers)
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("service: unexpected error in %s %s", request.method, request.url.path)
-    return error_response(500, "internal_error", "internal error; the server log has details")
+class CatchUnexpected:
+    """Answer an unexpected exception with a JSON 500, logged once, without re-raising.
+
+    Parameters
+    ----------
+    app
+        The wrapped ASGI application.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI connection."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked_send)
+        except Exception:
+            logger.exception(
+                "service: unexpected error in %s %s", scope.get("method"), scope.get("path")
+            )
+            if started:  # too late for a 500: the status line has gone out
+                return
+            response = error_response(
+                500, "internal_error", "internal error; the server log has details"
+            )
+            await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer every error of ``app`` with the JSON error body."""
+    """Answer every error of ``app`` with the JSON error body.
+
+    Expected errors get handlers; anything else is caught by :class:`CatchUnexpected`,
+    installed here as the innermost middleware.
+    """
     app.add_exception_handler(ApiError, _on_api_error)
     app.add_exception_handler(ValidationError, _on_validation_error)
     app.add_exception_handler(InfeasibleError, _on_infeasible)
     app.add_exception_handler(RequestValidationError, _on_request_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
-    app.add_exception_handler(Exception, _on_unexpected)
+    app.add_middleware(CatchUnexpected)

@@ -31,6 +31,10 @@ class StageRequest(BaseModel):
         """Number of customer records, checked against ``TERRITORY_MAX_CUSTOMERS``."""
         return 0
 
+    def rep_count(self) -> int:
+        """Number of rep records, checked against ``TERRITORY_MAX_REPS``."""
+        return 0
+
     def requested_time_limit(self) -> float | None:
         """The ``time_limit`` asked for, checked against ``TERRITORY_MAX_TIME_LIMIT``."""
         return None

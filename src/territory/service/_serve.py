@@ -1,4 +1,11 @@
-"""Run the service with uvicorn: :func:`serve` and ``python -m territory.service``."""
+"""Run the service with uvicorn: :func:`serve` and ``python -m territory.service``.
+
+The served app keeps its jobs in the configured job store (``TERRITORY_JOB_STORE``, a
+SQLite file), so jobs outlive the process and several uvicorn workers
+(``--workers N``) share them. On SIGTERM uvicorn stops accepting connections, then runs
+the app's lifespan shutdown, which gives running jobs ``TERRITORY_SHUTDOWN_GRACE``
+seconds and marks the rest ``interrupted`` (a log line each).
+"""
 
 from __future__ import annotations
 
@@ -6,18 +13,70 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+from fastapi import FastAPI
 
 from territory.errors import TerritoryError
 from territory.service._app import create_app
-from territory.service._config import ServiceConfig
+from territory.service._config import ServiceConfig, check_bind
+from territory.service._jobs import JobStore
 
-__all__ = ["add_serve_arguments", "main", "serve"]
+__all__ = ["add_serve_arguments", "durable_app", "main", "serve"]
 
 logger = logging.getLogger("territory")
 
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def _log_to_stderr() -> None:
+    """Show the ``territory`` logger's info lines next to uvicorn's (servers only)."""
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
+def durable_app(config: ServiceConfig | None = None) -> FastAPI:
+    """The app with its jobs in the configured job store (``config.job_store``).
+
+    :func:`territory.service.create_app` keeps the jobs of an in-process app in memory;
+    the server keeps them in ``TERRITORY_JOB_STORE``. This is also the uvicorn factory of
+    ``--workers N`` (``uvicorn --factory territory.service._serve:durable_app``).
+
+    Parameters
+    ----------
+    config
+        Limits and settings; read from ``TERRITORY_*`` environment variables when omitted.
+
+    Returns
+    -------
+    fastapi.FastAPI
+    """
+    _log_to_stderr()
+    app = create_app(config)
+    state = app.state.service
+    if state.jobs.database.path != state.config.job_store:
+        private = state.jobs
+        state.jobs = JobStore.from_config(state.config)
+        private.shutdown(grace=0)
+    jobs: JobStore = state.jobs
+    path = jobs.database.path
+    where = path if path == ":memory:" else str(Path(path).resolve())
+    logger.info(
+        "service: jobs stored in %s (%d kept; shutdown grace %g s)", where, len(jobs), jobs.grace
+    )
+    return app
+
 
 def serve(
-    host: str = "127.0.0.1", port: int = 8000, *, config: ServiceConfig | None = None
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    config: ServiceConfig | None = None,
+    workers: int = 1,
+    insecure: bool = False,
 ) -> None:
     """Serve the HTTP API with uvicorn until interrupted.
 
@@ -30,12 +89,44 @@ def serve(
         TCP port.
     config
         Limits and settings; read from ``TERRITORY_*`` environment variables when omitted.
+    workers
+        uvicorn worker processes; they share the job store. More than one needs
+        ``config=None`` (each worker reads the environment variables).
+    insecure
+        Listen on a non-loopback address without an API key anyway (for example
+        behind a proxy that authenticates); refused otherwise.
+
+    Raises
+    ------
+    ValueError
+        When ``workers`` is below 1, or above 1 with a ``config``.
+    ValidationError
+        When ``host`` is not loopback, no API key is set and ``insecure`` is false.
     """
     import uvicorn
 
-    app = create_app(config)
-    if host not in ("127.0.0.1", "::1", "localhost") and not app.state.service.config.auth_enabled:
-        logger.warning("service: listening on %s without an API key (TERRITORY_API_KEY)", host)
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if workers > 1 and config is not None:
+        raise ValueError("several workers read their settings from TERRITORY_* variables")
+    config = ServiceConfig.from_env() if config is None else config
+    check_bind(host, config, insecure=insecure)
+    if host not in _LOOPBACK and not config.auth_enabled:
+        logger.warning("service: listening on %s without an API key (--insecure)", host)
+    if workers > 1:
+        if config.job_store == ":memory:":
+            raise ValueError("several workers need a job store file (TERRITORY_JOB_STORE)")
+        uvicorn.run(
+            "territory.service._serve:durable_app",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="info",
+            server_header=False,
+        )
+        return
+    app = durable_app(config)
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
 
 
@@ -48,16 +139,27 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m territory.service [--host H] [--port P]``; returns the exit status."""
+    """``python -m territory.service [--host H] [--port P] [--workers N]``; the exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m territory.service",
         description="Serve territory over HTTP (limits from TERRITORY_* variables).",
     )
     add_serve_arguments(parser)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes sharing the job store (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="listen on a non-loopback address without TERRITORY_API_KEY anyway",
+    )
     args = parser.parse_args(argv)
     try:
-        serve(args.host, args.port)
-    except TerritoryError as error:  # for example a bad TERRITORY_* variable
+        serve(args.host, args.port, workers=args.workers, insecure=args.insecure)
+    except (TerritoryError, ValueError) as error:  # for example a bad TERRITORY_* variable
         sys.stderr.write(f"territory service: {error}\n")
         return 2
     return 0

@@ -70,6 +70,10 @@ class PlanRoutesRequest(StageRequest):
         """Number of customer records."""
         return len(self.customers)
 
+    def rep_count(self) -> int:
+        """Number of rep records."""
+        return len(self.reps)
+
     def requested_time_limit(self) -> float | None:
         """The time limit asked for."""
         return self.time_limit

@@ -243,6 +243,17 @@ def design_territories(
     _check_options(
         centre, max_moves, max_moved_share, balance, starts, max_starts, region_size, problems
     )
+    if time_limit is not None and (
+        isinstance(time_limit, bool)
+        or not isinstance(time_limit, int | float)
+        or not math.isfinite(time_limit)
+        or time_limit <= 0
+    ):
+        problems.add(
+            "options",
+            None,
+            f"time_limit must be a positive number of seconds (or None), got {time_limit!r}",
+        )
     names, values, tolerance = measure_values(
         cust, balance, travel=travel or GreatCircleTravel(), problems=problems
     )

@@ -13,6 +13,7 @@ One round of the search (:meth:`CycleSearch.run`):
 1. **ruin** -- take a few related customers off *all* their days: a customer and its
    nearest neighbours, a string of consecutive stops of one day, or now and then
    every customer of one day (the customers are removed from every day they are on);
+   while some customer is short of visits, half the rounds ruin around one of them;
 2. **recreate** -- put them back one by one (highest priority, then most visits
    first, in one of a few seeded orders), each on the valid pattern whose cheapest
    feasible insertions into the actual day routes cost least, with some noise;
@@ -59,6 +60,8 @@ NEIGHBOURS = 12
 RUIN_BOUNDS = (3, 20)
 #: Share of rounds that ruin a whole day (every customer on it, from all its days).
 DAY_RUIN = 0.1
+#: Share of rounds that, while customers are short of visits, ruin around one of them.
+SHORT_RUIN = 0.5
 #: Largest random surcharge on insertion prices in a noisy recreate.
 NOISE = 0.15
 #: Starting threshold of an epoch, in multiples of the mean travel per planned visit.
@@ -718,8 +721,21 @@ class CycleSearch:
             return []
         high = max(RUIN_BOUNDS[0], min(RUIN_BOUNDS[1], n // 4))
         count = int(self.rng.integers(RUIN_BOUNDS[0], high + 1))
+        short = [
+            j
+            for j in range(n)
+            if len(self.days_of[j]) < self.problem.visits[j] and not self.locked[j]
+        ]
+        if short and self.nearest.shape[1] and self.rng.random() < SHORT_RUIN:
+            # make room around a customer that is short of visits
+            seed = short[int(self.rng.integers(len(short)))]
+            chosen = [seed, *(int(c) for c in self.nearest[seed][: count - 1])]
+            out = [j for j in dict.fromkeys(chosen) if not self.locked[j]]
+            for j in out:
+                self.take_out(j)
+            return out
         seed = planned[int(self.rng.integers(len(planned)))]
-        chosen: list[int] = [seed]
+        chosen = [seed]
         kind = self.rng.random()
         if kind < DAY_RUIN:
             d = sorted(self.days_of[seed])[int(self.rng.integers(len(self.days_of[seed])))]

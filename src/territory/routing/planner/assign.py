@@ -465,8 +465,18 @@ def _failure(
             f"start a {inputs.service[i]:.0f}-minute visit then and be home by day end "
             f"(one-way trip {trip:.0f} min)"
         )
-    r = candidates[0]
-    day = inputs.day_end[r] - inputs.day_start[r] - inputs.lunch_minutes[r]
+    room = [
+        float(inputs.day_end[r] - inputs.day_start[r] - inputs.lunch_minutes[r]) for r in candidates
+    ]
+    longest = max(room)
+    if inputs.service[i] > longest + 1e-6:
+        # Not a matter of distance: the visit alone does not fit any candidate's day.
+        return "too_far", (
+            f"the {inputs.service[i]:.0f}-minute visit alone is longer than the "
+            f"{longest:.0f}-minute working day (less lunch) of {who}, even without travel; "
+            "shorten service_minutes or lengthen the rep's day"
+        )
+    day = room[0]
     return "too_far", (
         f"round trip {2 * trip:.0f} min + visit {inputs.service[i]:.0f} min exceeds the "
         f"{day:.0f}-minute working day of {who}"

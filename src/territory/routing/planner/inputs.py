@@ -78,7 +78,7 @@ def _priorities(frame: pd.DataFrame, problems: ProblemCollector) -> FloatArray:
     """Numeric priority per customer: ``priority`` when given, else from ``grade``."""
     ids = frame["customer_id"]
     if "priority" in frame.columns:
-        values = pd.to_numeric(frame["priority"], errors="coerce")
+        values = pd.to_numeric(frame["priority"], errors="coerce").astype(float)
         bad = values.isna()
         if bad.any():
             problems.add(
@@ -88,7 +88,16 @@ def _priorities(frame: pd.DataFrame, problems: ProblemCollector) -> FloatArray:
                 list(ids[bad]),
                 id_column="customer_id",
             )
-        return np.asarray(values.fillna(0.0), dtype=float)
+        infinite = np.isinf(values.to_numpy())
+        if infinite.any():
+            problems.add(
+                "customers",
+                "priority",
+                f"has {int(infinite.sum())} infinite values",
+                list(ids[infinite]),
+                id_column="customer_id",
+            )
+        return np.asarray(values.where(np.isfinite(values), 0.0), dtype=float)
     if "grade" in frame.columns:
         grades = frame["grade"].astype(object)
         text = [
@@ -112,13 +121,19 @@ def _priorities(frame: pd.DataFrame, problems: ProblemCollector) -> FloatArray:
 
 
 def _weights(priority: FloatArray) -> FloatArray:
-    """Drop weights 1..1000, log-linear in priority (A = 1000, D = 1 for grades)."""
+    """Drop weights 1..1000, log-linear in priority (A = 1000, D = 1 for grades).
+
+    The priorities are first divided by their largest magnitude, so that a range wider
+    than the largest float (``-1e308`` to ``1e308``) cannot overflow to NaN.
+    """
     if len(priority) == 0:
         return np.ones(0)
-    low, high = float(priority.min()), float(priority.max())
+    scale = float(np.abs(priority).max())
+    scaled = priority / scale if scale > 0 else priority
+    low, high = float(scaled.min()), float(scaled.max())
     if high == low:
         return np.ones(len(priority))
-    return np.asarray(10.0 ** (3.0 * (priority - low) / (high - low)), dtype=float)
+    return np.asarray(10.0 ** (3.0 * (scaled - low) / (high - low)), dtype=float)
 
 
 def prepare_inputs(customers: Any, reps: Any, cycle: Cycle) -> tuple[PlanInputs, pd.DataFrame]:
@@ -162,6 +177,7 @@ def prepare_inputs(customers: Any, reps: Any, cycle: Cycle) -> tuple[PlanInputs,
             list(ids[service.isna()]),
             id_column="customer_id",
         )
+    # validate_customers bounds visits_per_cycle (MAX_VISITS_PER_CYCLE), so int64 is safe.
     visits = frame["visits_per_cycle"].fillna(0).to_numpy(dtype=float)
     priority = _priorities(frame, problems)
     if "lunch_minutes" in rep_frame.columns and "lunch_start" not in rep_frame.columns:

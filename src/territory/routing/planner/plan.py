@@ -530,9 +530,9 @@ def _second_round(
         old_members = [] if old is None else [int(c) for c in old[0].customers if rep_of[c] == rep]
         members = np.asarray(old_members + moved.get(rep, []), dtype=np.int64)
         local = {int(c): j + 1 for j, c in enumerate(members)}
-        if old is not None:
+        if old is not None:  # customers that moved away leave their days here
             for day in old[1].days:
-                routes[day.day] = [local[c] for c in day.customers]
+                routes[day.day] = [local[c] for c in day.customers if c in local]
         task, km[rep] = _make_task(
             inputs, cycle, assignment, travel, rep, members, settings, budget, cache, routes
         )
