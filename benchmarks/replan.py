@@ -29,7 +29,7 @@ import pandas as pd
 
 from territory.datasets import sample_region
 from territory.grading import demo_grades
-from territory.routing import RoutePlan, plan_routes
+from territory.routing import PlanOptions, RoutePlan, plan_routes
 
 
 def month_of_change(customers: pd.DataFrame, seed: int, share: float) -> pd.DataFrame:
@@ -92,7 +92,14 @@ def scenario(
 ) -> dict[str, Any]:
     """Re-plan and plan from scratch; compare both with the base plan."""
     started = time.perf_counter()
-    again = plan_routes(customers, reps, time_limit=args.time_limit, seed=args.seed, previous=base)
+    again = plan_routes(
+        customers,
+        reps,
+        time_limit=args.time_limit,
+        seed=args.seed,
+        previous=base,
+        options=PlanOptions(stability_minutes=args.stability),
+    )
     replanned = measure(again, time.perf_counter() - started)
     started = time.perf_counter()
     fresh = plan_routes(customers, reps, time_limit=args.time_limit, seed=args.seed)
@@ -119,6 +126,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--share", type=float, default=0.05)
+    parser.add_argument(
+        "--stability", type=float, default=10.0, help="PlanOptions.stability_minutes of re-plans"
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmark-results"))
     args = parser.parse_args()
     region = sample_region(args.customers, seed=args.seed)

@@ -426,3 +426,26 @@ def test_customers_left_over_at_a_full_rep_go_to_a_rep_with_time() -> None:
     assert plan.unplanned["visits_missing"].sum() == 2
     assert set(plan.unplanned["reason"]) == {"capacity"}
     assert plan.is_feasible()
+
+
+def test_reps_over_capacity_never_plan_a_customer_beyond_its_visits() -> None:
+    """More work than time: missing visits are listed, none is planned beyond its need."""
+    rng = np.random.default_rng(2)
+    n = 90
+    customers = pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(n)],
+            "lon": 9.0 + rng.uniform(-0.2, 0.3, n),
+            "lat": 48.0 + rng.uniform(-0.1, 0.1, n),
+            "visits_per_cycle": rng.choice([1, 2, 4, 8], n),
+            "service_minutes": 60.0,
+            "grade": rng.choice(list("ABCD"), n),
+        }
+    )
+    reps = pd.DataFrame({"rep_id": ["r1", "r2"], "home_lon": [9.0, 9.1], "home_lat": [48.0, 48.0]})
+    plan = plan_routes(customers, reps, time_limit=60, options=PlanOptions(iterations=200))
+    planned = plan.visits.groupby("customer_id").size()
+    need = customers.set_index("customer_id")["visits_per_cycle"]
+    assert (planned <= need.loc[planned.index]).all()
+    assert len(plan.unplanned) > 0
+    assert plan.violations() == []

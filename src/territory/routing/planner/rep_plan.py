@@ -276,16 +276,27 @@ def _repair(days: _Days, task: RepTask, chosen: list[int], short: set[int]) -> N
             found = days.insertion(day, node)
             if found is not None:
                 days.insert(day, node, found[0])
-        if chosen[j] < 0:
+        holding = _pattern_holding(task, j, days.days_of[j], chosen[j])
+        if holding < 0:
             continue
-        for day in task.patterns[j][chosen[j]]:
+        chosen[j] = holding
+        for day in task.patterns[j][holding]:
             if day in days.days_of[j]:
                 continue
+            if len(days.days_of[j]) >= task.visits[j]:  # pragma: no cover - defensive
+                break
             evicted = _evict_and_insert(days, task, node, day)
             if evicted:
                 queue.extend(v - 1 for v in evicted)
                 queue.sort(key=lambda k: (-task.weight[k], k))
                 seen.difference_update(v - 1 for v in evicted)
+
+
+def _pattern_holding(task: RepTask, j: int, on: set[int], fallback: int) -> int:
+    """The first pattern of customer ``j`` holding all of its days ``on`` (else ``fallback``)."""
+    if not on:
+        return fallback
+    return next((p for p, pattern in enumerate(task.patterns[j]) if on <= set(pattern)), -1)
 
 
 def _engine_pass(days: _Days, task: RepTask, clock: Clock) -> tuple[int, int]:
