@@ -200,10 +200,10 @@ class CycleSearch:
         self.pattern: list[int] = [-1] * n
         self.days_of: list[set[int]] = [set() for _ in range(n)]
         self.slot_of: list[dict[int, int]] = [{} for _ in range(n)]  # day -> route index
-        self.day_travel = [0.0] * self.n_slots  # per route
-        self.day_service = [0.0] * self.n_slots
+        self.route_travel = [0.0] * self.n_slots  # per route
+        self.route_service = [0.0] * self.n_slots
         self.load = [0.0] * self.n_slots
-        # per route: departure times and delay tolerance (see _timing), priced insertions
+        # per route: departure times and delay tolerance (see _route_timing), priced insertions
         self._timing: list[tuple[list[float], list[float], int] | None] = [None] * self.n_slots
         self._prices: list[dict[int, tuple[float, int] | None]] = [{} for _ in range(self.n_slots)]
         self._rebuild()
@@ -255,7 +255,7 @@ class CycleSearch:
 
     def travel(self) -> float:
         """Travel minutes of the whole cycle."""
-        return float(sum(self.day_travel))
+        return float(sum(self.route_travel))
 
     def missing(self) -> int:
         """Visits not in the plan."""
@@ -284,7 +284,7 @@ class CycleSearch:
             total += opts.stability_minutes * self.changed()
             total += DROP_MINUTES * max(0.0, self.changed() - self.change_cap)
         for s in range(self.n_slots):
-            total += self._balance(self.day_travel[s] + self.day_service[s])
+            total += self._balance(self.route_travel[s] + self.route_service[s])
         for j, days in enumerate(self.days_of):
             if days and self.pattern[j] >= 0:
                 total += opts.regularity_minutes * float(self.irregular[j][self.pattern[j]])
@@ -312,8 +312,8 @@ class CycleSearch:
 
     def _set_route(self, s: int, route: list[int]) -> None:
         self.routes[s] = route
-        self.day_travel[s] = self.path_travel(route)
-        self.day_service[s] = sum(self.service[v] for v in route)
+        self.route_travel[s] = self.path_travel(route)
+        self.route_service[s] = sum(self.service[v] for v in route)
         self.load[s] = sum(self.demand[v] for v in route)
         self._timing[s] = None
         self._prices[s].clear()
@@ -328,8 +328,8 @@ class CycleSearch:
         self.days_of[v - 1].discard(day)
         self.slot_of[v - 1].pop(day, None)
 
-    def _day_timing(self, d: int) -> tuple[list[float], list[float], int]:
-        """Departures, delay tolerances and the lunch leg of day ``d`` (cached).
+    def _route_timing(self, s: int) -> tuple[list[float], list[float], int]:
+        """Departures, delay tolerances and the lunch leg of route ``s`` (cached).
 
         Places are home -> route -> home, numbered ``0 .. m + 1``. ``leave[k]`` is the
         earliest departure from place ``k``; ``most[k]`` the largest delay of the
@@ -338,10 +338,10 @@ class CycleSearch:
         break (the rep drives, waits for the break's earliest start if need be, eats,
         then arrives), or -1 when the day has none.
         """
-        cached = self._timing[d]
+        cached = self._timing[s]
         if cached is not None:
             return cached
-        route = self.routes[d]
+        route = self.routes[s]
         shape = self.problem.shape
         lunch_leg = -1
         if shape.lunch is not None and route:
@@ -375,7 +375,7 @@ class CycleSearch:
         for k in range(len(path) - 2, 0, -1):
             most[k] = min(cap[k], wait[k] + min(slack[k], most[k + 1]))
         timing = (leave, most, lunch_leg)
-        self._timing[d] = timing
+        self._timing[s] = timing
         return timing
 
     def insert(self, s: int, v: int, position: int) -> None:
@@ -422,16 +422,16 @@ class CycleSearch:
                 best = (found[0], s, found[1])
         return best
 
-    def _quick_fit(self, d: int, v: int, position: int) -> bool | None:
-        """Whether ``v`` fits at ``position`` of day ``d``: ``True``, ``False`` or ``None``.
+    def _quick_fit(self, s: int, v: int, position: int) -> bool | None:
+        """Whether ``v`` fits at ``position`` of route ``s``: ``True``, ``False`` or ``None``.
 
         In O(1) with the day's cached timing, and exact without lunch. With lunch the
         break first keeps its leg (or, when ``v`` is put on that leg, goes before or
         after ``v``); when that fails the answer is ``None`` (the break might fit on
         another leg) and :func:`~territory.routing.timing.schedule_day` decides.
         """
-        leave, most, lunch_leg = self._day_timing(d)
-        route = self.routes[d]
+        leave, most, lunch_leg = self._route_timing(s)
+        route = self.routes[s]
         t = self.t
         before = route[position - 1] if position else 0
         after = route[position] if position < len(route) else 0
@@ -458,35 +458,35 @@ class CycleSearch:
             out = start + self.service[v]
             if max(out, low) <= high + _EPS:
                 push = max(out + t[v][after], low) + minutes - old
-                if push <= self._arrival_tolerance(d, position + 1) + _EPS:
+                if push <= self._arrival_tolerance(s, position + 1) + _EPS:
                     return True
         # the break before v
         if max(leave[position], low) <= high + _EPS:
             start = max(max(leave[position] + t[before][v], low) + minutes, self.earliest[v])
             if start <= self.latest[v] + _EPS:
                 push = start + self.service[v] + t[v][after] - old
-                if push <= self._arrival_tolerance(d, position + 1) + _EPS:
+                if push <= self._arrival_tolerance(s, position + 1) + _EPS:
                     return True
         return None
 
-    def _arrival_tolerance(self, d: int, k: int) -> float:
-        """The delay the arrival at place ``k`` of day ``d`` can take (lunch leg or not)."""
-        _, most, _ = self._day_timing(d)
-        route = self.routes[d]
+    def _arrival_tolerance(self, s: int, k: int) -> float:
+        """The delay the arrival at place ``k`` of route ``s`` can take (lunch leg or not)."""
+        _, most, _ = self._route_timing(s)
+        route = self.routes[s]
         path_len = len(route) + 2
         if k == path_len - 1:
-            back = self._arrival(d, k)
+            back = self._arrival(s, k)
             return self.problem.shape.day_end - back
         node = route[k - 1]
-        arrive = self._arrival(d, k)
+        arrive = self._arrival(s, k)
         start = max(arrive, self.earliest[node])
         nxt = most[k + 1] if k + 1 < path_len else math.inf
         return (start - arrive) + min(self.latest[node] - start, nxt)
 
-    def _arrival(self, d: int, k: int) -> float:
-        """Arrival at place ``k`` of day ``d`` (after the lunch break on its leg)."""
-        leave, _, lunch_leg = self._day_timing(d)
-        route = self.routes[d]
+    def _arrival(self, s: int, k: int) -> float:
+        """Arrival at place ``k`` of route ``s`` (after the lunch break on its leg)."""
+        leave, _, lunch_leg = self._route_timing(s)
+        route = self.routes[s]
         before = route[k - 2] if k >= 2 else 0
         here = route[k - 1] if k - 1 < len(route) else 0
         arrive = leave[k - 1] + self.t[before][here]
@@ -495,17 +495,17 @@ class CycleSearch:
             arrive = max(arrive, low) + minutes
         return arrive
 
-    def _price_insertion(self, d: int, v: int) -> tuple[float, int] | None:
-        """Cheapest feasible (price, position) of ``v`` in route ``d``."""
-        day = self.day_of[d]
+    def _price_insertion(self, s: int, v: int) -> tuple[float, int] | None:
+        """Cheapest feasible (price, position) of ``v`` in route ``s``."""
+        day = self.day_of[s]
         if not self.problem.working[day]:
             return None
-        if self.load[d] + self.demand[v] > self.problem.capacity + _EPS:
+        if self.load[s] + self.demand[v] > self.problem.capacity + _EPS:
             return None
-        route = self.routes[d]
+        route = self.routes[s]
         t = self.t
         service = self.service[v]
-        base = self.day_travel[d] + self.day_service[d] + service
+        base = self.route_travel[s] + self.route_service[s] + service
         slack = self.room + _EPS - base
         if slack < 0:
             return None
@@ -521,14 +521,14 @@ class CycleSearch:
             if delta > slack:
                 return None
             if not self.simple:
-                fits = self._quick_fit(d, v, position)
+                fits = self._quick_fit(s, v, position)
                 if fits is None and full_checks > 0:
                     full_checks -= 1
                     candidate = [*route[:position], v, *route[position:]]
                     fits = schedule_day(self.problem.shape, candidate) is not None
                 if not fits:
                     continue
-            work = self.day_travel[d] + self.day_service[d]
+            work = self.route_travel[s] + self.route_service[s]
             price = delta + self._balance(work + delta + service) - self._balance(work)
             return price + self._moved(v - 1, day), position
         return None
@@ -542,7 +542,7 @@ class CycleSearch:
         b = route[k + 1] if k + 1 < len(route) else 0
         t = self.t
         delta = t[a][v] + t[v][b] - t[a][b]
-        work = self.day_travel[s] + self.day_service[s]
+        work = self.route_travel[s] + self.route_service[s]
         balance = self._balance(work) - self._balance(work - delta - self.service[v])
         return delta + balance + self._moved(v - 1, d)
 
@@ -652,22 +652,22 @@ class CycleSearch:
             changed = changed or improved
         return changed
 
-    def _accept_route(self, d: int, candidate: list[int]) -> bool:
-        before = self.day_travel[d]
+    def _accept_route(self, s: int, candidate: list[int]) -> bool:
+        before = self.route_travel[s]
         after = self.path_travel(candidate)
-        if self.locked_nodes and not self._keeps_locked_order(d, candidate):
+        if self.locked_nodes and not self._keeps_locked_order(s, candidate):
             return False
         if after < before - _EPS and self.feasible(candidate):
-            self._set_route(d, candidate)
+            self._set_route(s, candidate)
             return True
         return False
 
-    def _keeps_locked_order(self, d: int, candidate: list[int]) -> bool:
+    def _keeps_locked_order(self, s: int, candidate: list[int]) -> bool:
         locked = self.locked_nodes
-        return [v for v in candidate if v in locked] == [v for v in self.routes[d] if v in locked]
+        return [v for v in candidate if v in locked] == [v for v in self.routes[s] if v in locked]
 
-    def _two_opt(self, d: int) -> bool:
-        route = self.routes[d]
+    def _two_opt(self, s: int) -> bool:
+        route = self.routes[s]
         t = self.t
         path = [0, *route, 0]
         size = len(path)
@@ -683,12 +683,12 @@ class CycleSearch:
                     if gain <= _EPS:
                         continue
                 candidate = path[1 : a + 1] + path[a + 1 : b + 1][::-1] + path[b + 1 : -1]
-                if self._accept_route(d, candidate):
+                if self._accept_route(s, candidate):
                     return True
         return False
 
-    def _or_opt(self, d: int) -> bool:
-        route = self.routes[d]
+    def _or_opt(self, s: int) -> bool:
+        route = self.routes[s]
         t = self.t
         path = [0, *route, 0]
         size = len(path)
@@ -707,7 +707,7 @@ class CycleSearch:
                     if t[a][first] + t[last][b] - t[a][b] < gain - _EPS:
                         segment = path[i : i + length]
                         candidate = rest[1 : k + 1] + segment + rest[k + 1 : -1]
-                        if self._accept_route(d, candidate):
+                        if self._accept_route(s, candidate):
                             return True
         return False
 
