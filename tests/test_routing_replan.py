@@ -145,6 +145,7 @@ def test_locked_visits_keep_rep_days_and_order(base: tuple[pd.DataFrame, RoutePl
     before, after = _days(first), _days(again)
     for customer in locked_ids:
         assert after[customer] == before[customer]
+    assert not again.changes(visits)["locked"].any()  # no locked customer changed
     for key, group in again.visits.groupby(["rep_id", "day"]):
         old = visits[(visits["rep_id"] == key[0]) & (visits["day"] == key[1])]
         old_order = [c for c in old.sort_values("seq")["customer_id"] if c in locked_ids]
@@ -217,3 +218,17 @@ def test_a_new_rep_takes_the_customers_nearest_its_home(
     for customer, (rep, _) in _days(first).items():
         if abs(lon[customer] - 8.9) < 0.05:  # right by the west home: nearer west than middle
             assert after[customer][0] == rep
+
+
+def test_a_lock_that_cannot_hold_is_reported(base: tuple[pd.DataFrame, RoutePlan]) -> None:
+    """A locked customer of a rep who left moves, and changes() says the lock was not kept."""
+    customers, first = base
+    visits = first.visits.assign(locked=True)
+    reps = _reps()
+    again = _plan(customers, reps[reps["rep_id"] == "west"], previous=visits)
+    changes = again.changes(visits).set_index("customer_id")
+    east = {c for c, (rep, _) in _days(first).items() if rep == "east"}
+    moved = changes.loc[sorted(east & set(changes.index))]
+    assert len(moved) and moved["locked"].all()
+    assert moved["detail"].str.startswith("lock not kept: ").all()
+    assert (moved["reason"] == "rep removed").all()

@@ -236,11 +236,13 @@ class RoutePlan:
         -------
         pandas.DataFrame
             ``customer_id, old_rep_id, new_rep_id, old_days, new_days, rep_changed,
-            days_changed, order_changed, reason, detail``; days are 1-based cycle days
+            days_changed, order_changed, locked, reason, detail``; days are 1-based cycle days
             as text (``"1,6,11,16"``). ``reason`` is one of ``new customer``,
             ``removed customer``, ``rep removed``, ``frequency changed``, an unplanned
             reason (``capacity``, ``opening_hours``, ...) when visits are missing, or
-            ``travel saved`` (the search moved the customer to shorten routes).
+            ``travel saved`` (the search moved the customer to shorten routes). A
+            customer that was locked and whose rep or days changed anyway has
+            ``locked`` true and its detail starts with ``"lock not kept: "``.
             ``order_changed`` compares the customer's place among the customers that
             share its rep-day in both plans.
         """
@@ -274,6 +276,9 @@ class RoutePlan:
                 detail = str(unplanned.at[customer, "detail"])
             else:
                 reason, detail = "travel saved", "moved by the search to shorten routes"
+            locked = customer in before.locked
+            if locked and (rep_changed or days_changed):
+                detail = f"lock not kept: {detail}"
             rows.append(
                 (
                     customer,
@@ -284,6 +289,7 @@ class RoutePlan:
                     rep_changed,
                     days_changed,
                     order_changed,
+                    locked,
                     reason,
                     detail,
                 )
@@ -342,6 +348,7 @@ CHANGE_COLUMNS = (
     "rep_changed",
     "days_changed",
     "order_changed",
+    "locked",
     "reason",
     "detail",
 )
