@@ -232,3 +232,41 @@ def test_a_lock_that_cannot_hold_is_reported(base: tuple[pd.DataFrame, RoutePlan
     assert len(moved) and moved["locked"].all()
     assert moved["detail"].str.startswith("lock not kept: ").all()
     assert (moved["reason"] == "rep removed").all()
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_locked_visits_are_kept_exactly_whatever_else_changes(
+    base: tuple[pd.DataFrame, RoutePlan], data: st.DataObject
+) -> None:
+    """Any set of locked customers keeps rep, days and order; the rest may change freely."""
+    customers, first = base
+    ids = sorted(first.visits["customer_id"].unique())
+    locked = set(data.draw(st.lists(st.sampled_from(ids), max_size=10, unique=True)))
+    shift = data.draw(st.floats(-0.05, 0.05))
+    visits = first.visits.assign(locked=first.visits["customer_id"].isin(locked))
+    fresh = pd.DataFrame(
+        {
+            "customer_id": ["fresh1", "fresh2"],
+            "lon": [8.95 + shift, 9.05 - shift],
+            "lat": [48.0, 48.02],
+            "visits_per_cycle": [2, 4],
+            "service_minutes": 25.0,
+        }
+    )
+    again = plan_routes(
+        pd.concat([customers.assign(lon=customers["lon"] + shift), fresh], ignore_index=True),
+        _reps(),
+        cycle=CYCLE,
+        time_limit=60,
+        seed=data.draw(st.integers(0, 5)),
+        options=PlanOptions(iterations=60, stability_minutes=0.0),
+        previous=visits,
+    )
+    before, after = _days(first), _days(again)
+    assert all(after[c] == before[c] for c in locked)
+    assert again.stats["search_rounds"] > 0  # both reps searched around their locks
+    for (rep, day), group in again.visits.groupby(["rep_id", "day"]):
+        old = visits[(visits["rep_id"] == rep) & (visits["day"] == day)].sort_values("seq")
+        new_order = [c for c in group.sort_values("seq")["customer_id"] if c in locked]
+        assert new_order == [c for c in old["customer_id"] if c in locked]
