@@ -7,9 +7,40 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import Delaunay
 
+from territory.routing.engines import DayProblem
 from territory.territories import TerritoryPlan
 
-__all__ = ["assert_contiguous", "company_reps", "delaunay_graph", "grid_customers"]
+__all__ = [
+    "ManualClock",
+    "assert_contiguous",
+    "company_reps",
+    "delaunay_graph",
+    "grid_customers",
+    "line_problem",
+]
+
+
+class ManualClock:
+    """A clock the test moves by hand (``clock.now += seconds``)."""
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def line_problem(positions: list[float], **kwargs: object) -> DayProblem:
+    """Home at 0 and visits at ``positions`` on a line; one minute per unit."""
+    xs = np.array([0.0, *positions])
+    n = len(xs)
+    defaults: dict[str, object] = {
+        "service": np.zeros(n),
+        "earliest": np.zeros(n),
+        "latest": np.full(n, 1000.0),
+    }
+    defaults.update(kwargs)
+    return DayProblem(travel=np.abs(xs[:, None] - xs[None, :]), **defaults)  # type: ignore[arg-type]
 
 
 def grid_customers(nx_: int, ny: int, *, step: float = 0.01, **columns: object) -> pd.DataFrame:

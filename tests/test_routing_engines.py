@@ -19,6 +19,7 @@ from territory.routing.engines import (
     route_cost,
     to_integers,
 )
+from territory_cases import line_problem
 
 SOLOMON = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "solomon"
 HAS_PYVRP = importlib.util.find_spec("pyvrp") is not None
@@ -28,19 +29,6 @@ ENGINES = [
     pytest.param("pyvrp", marks=pytest.mark.skipif(not HAS_PYVRP, reason="pyvrp missing")),
 ]
 FAST = {"time_limit": 5.0, "iterations": 20}
-
-
-def line_problem(positions: list[float], **kwargs: object) -> DayProblem:
-    """Depot at 0 and visits at ``positions`` on a line; one minute per unit."""
-    xs = np.array([0.0, *positions])
-    n = len(xs)
-    defaults: dict[str, object] = {
-        "service": np.zeros(n),
-        "earliest": np.zeros(n),
-        "latest": np.full(n, 1000.0),
-    }
-    defaults.update(kwargs)
-    return DayProblem(travel=np.abs(xs[:, None] - xs[None, :]), **defaults)  # type: ignore[arg-type]
 
 
 def random_problem(n: int, seed: int, vehicles: int = 4) -> DayProblem:

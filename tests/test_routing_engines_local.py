@@ -22,21 +22,9 @@ from territory.routing.engines import (
     route_fits,
 )
 from territory.routing.timing import schedule_day
+from territory_cases import line_problem
 
 LUNCH = (720.0, 780.0, 45.0)
-
-
-def line_problem(positions: list[float], **kwargs: object) -> DayProblem:
-    """Home at 0 and visits at ``positions`` on a line; one minute per unit."""
-    xs = np.array([0.0, *positions])
-    n = len(xs)
-    defaults: dict[str, object] = {
-        "service": np.zeros(n),
-        "earliest": np.zeros(n),
-        "latest": np.full(n, 1000.0),
-    }
-    defaults.update(kwargs)
-    return DayProblem(travel=np.abs(xs[:, None] - xs[None, :]), **defaults)  # type: ignore[arg-type]
 
 
 def rep_day(n: int, seed: int, *, lunch: bool = True, hours: bool = True) -> DayProblem:

@@ -20,25 +20,16 @@ import pytest
 from territory.errors import InfeasibleError, ValidationError
 from territory.service._jobs import JobControl, JobStore, TooManyJobsError
 from territory.service._store import JobDatabase
-
-
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from territory_cases import ManualClock
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(1000.0)
 
 
 @pytest.fixture
-def store(clock: Clock) -> Iterator[JobStore]:
+def store(clock: ManualClock) -> Iterator[JobStore]:
     s = JobStore(workers=1, max_active=3, max_table=5, ttl=60.0, clock=clock)
     yield s
     s.shutdown()
@@ -179,7 +170,7 @@ def test_too_many_active_jobs_are_refused(store: JobStore) -> None:
     release.set()
 
 
-def test_finished_jobs_expire_after_ttl(store: JobStore, clock: Clock) -> None:
+def test_finished_jobs_expire_after_ttl(store: JobStore, clock: ManualClock) -> None:
     """A finished job loses its result once its TTL has passed, and then says so."""
     job = store.submit("demo", lambda control: {"ok": True})
     wait_for(store, job["id"], {"done"})
@@ -193,7 +184,7 @@ def test_finished_jobs_expire_after_ttl(store: JobStore, clock: Clock) -> None:
     )
 
 
-def test_job_table_expires_oldest_finished_jobs(store: JobStore, clock: Clock) -> None:
+def test_job_table_expires_oldest_finished_jobs(store: JobStore, clock: ManualClock) -> None:
     """At most max_table jobs keep their details; the oldest finished expire first."""
     ids = []
     for _ in range(7):
@@ -205,7 +196,7 @@ def test_job_table_expires_oldest_finished_jobs(store: JobStore, clock: Clock) -
     assert [store.get(i)["state"] for i in ids] == ["expired"] * 2 + ["done"] * 5  # type: ignore[index]
 
 
-def test_results_are_bounded_by_bytes(clock: Clock) -> None:
+def test_results_are_bounded_by_bytes(clock: ManualClock) -> None:
     """Stored results stay under max_result_bytes; a result too large on its own fails."""
     store = JobStore(
         workers=1, max_active=3, max_table=50, ttl=60.0, clock=clock, max_result_bytes=100
@@ -228,7 +219,7 @@ def test_results_are_bounded_by_bytes(clock: Clock) -> None:
         store.shutdown()
 
 
-def test_shutdown_lets_running_jobs_finish_within_grace(tmp_path: Path, clock: Clock) -> None:
+def test_shutdown_lets_running_jobs_finish_within_grace(tmp_path: Path, clock: ManualClock) -> None:
     """Within the grace period a running job finishes as done; queued ones are interrupted."""
     path = tmp_path / "jobs.sqlite3"
     store = JobStore(
@@ -258,7 +249,7 @@ def test_shutdown_lets_running_jobs_finish_within_grace(tmp_path: Path, clock: C
 
 
 def test_shutdown_interrupts_jobs_past_grace_and_logs_each(
-    tmp_path: Path, clock: Clock, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Jobs still running after the grace period, and queued jobs, become interrupted."""
     path = tmp_path / "jobs.sqlite3"
@@ -293,7 +284,7 @@ def test_shutdown_interrupts_jobs_past_grace_and_logs_each(
         again.shutdown()
 
 
-def test_cancel_from_another_process_stops_the_owner(tmp_path: Path, clock: Clock) -> None:
+def test_cancel_from_another_process_stops_the_owner(tmp_path: Path, clock: ManualClock) -> None:
     """A job cancelled through another store on the same file stops at its next report."""
     path = tmp_path / "jobs.sqlite3"
     owner = JobStore(
@@ -319,7 +310,7 @@ def test_cancel_from_another_process_stops_the_owner(tmp_path: Path, clock: Cloc
         other.shutdown()
 
 
-def test_jobs_of_a_dead_process_are_interrupted(tmp_path: Path, clock: Clock) -> None:
+def test_jobs_of_a_dead_process_are_interrupted(tmp_path: Path, clock: ManualClock) -> None:
     """A queued or running job whose owner stopped its heartbeat becomes interrupted."""
     path = tmp_path / "jobs.sqlite3"
     dead = JobDatabase(path, clock=clock)

@@ -16,25 +16,16 @@ from territory.service._store import (
     StoreClosedError,
     encode_result,
 )
-
-
-class Clock:
-    """A wall clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from territory_cases import ManualClock
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(1_700_000_000.0)
 
 
 @pytest.fixture
-def db(tmp_path: Path, clock: Clock) -> Iterator[JobDatabase]:
+def db(tmp_path: Path, clock: ManualClock) -> Iterator[JobDatabase]:
     d = JobDatabase(tmp_path / "jobs.sqlite3", clock=clock)
     yield d
     d.close()
@@ -46,7 +37,7 @@ def finished(db: JobDatabase, job_id: str, result: dict[str, object]) -> None:
     assert db.finish(job_id, JobState.DONE, result=encode_result(result))
 
 
-def test_round_trip_keeps_every_field(db: JobDatabase, clock: Clock) -> None:
+def test_round_trip_keeps_every_field(db: JobDatabase, clock: ManualClock) -> None:
     """A job's stage, state, progress, timestamps and result read back as written."""
     created = db.create("j1", "plan-routes", owner="me")
     assert created.state is JobState.QUEUED and created.created == clock.now
@@ -111,7 +102,7 @@ def test_interrupt_marks_only_active_jobs(db: JobDatabase) -> None:
     assert db.interrupt([], reason="x") == []
 
 
-def test_interrupt_stale_uses_heartbeats(db: JobDatabase, clock: Clock) -> None:
+def test_interrupt_stale_uses_heartbeats(db: JobDatabase, clock: ManualClock) -> None:
     """Only jobs whose owner's heartbeat is older than the cut-off are interrupted."""
     db.create("old", "demo", owner="dead")
     db.create("fresh", "demo", owner="alive")
@@ -122,7 +113,7 @@ def test_interrupt_stale_uses_heartbeats(db: JobDatabase, clock: Clock) -> None:
     assert db.get("fresh").state is JobState.QUEUED  # type: ignore[union-attr]
 
 
-def test_prune_bounds_result_bytes_oldest_first(db: JobDatabase, clock: Clock) -> None:
+def test_prune_bounds_result_bytes_oldest_first(db: JobDatabase, clock: ManualClock) -> None:
     """Results over the byte bound expire, oldest finished first, as tombstones that say why."""
     for n in range(5):
         finished(db, f"j{n}", {"text": "x" * 90})  # 101 bytes of JSON each
@@ -140,7 +131,7 @@ def test_prune_bounds_result_bytes_oldest_first(db: JobDatabase, clock: Clock) -
 
 
 def test_prune_expires_by_ttl_and_count_and_spares_active_jobs(
-    db: JobDatabase, clock: Clock
+    db: JobDatabase, clock: ManualClock
 ) -> None:
     """Jobs past their TTL expire, then the oldest beyond max_jobs; active jobs never do."""
     finished(db, "old", {})
@@ -156,7 +147,7 @@ def test_prune_expires_by_ttl_and_count_and_spares_active_jobs(
     assert "TERRITORY_MAX_JOB_TABLE" in db.get("j0").error["message"]  # type: ignore[union-attr,index]
 
 
-def test_tombstones_are_deleted_after_a_week(db: JobDatabase, clock: Clock) -> None:
+def test_tombstones_are_deleted_after_a_week(db: JobDatabase, clock: ManualClock) -> None:
     """An expired job answers as expired for a week, then is gone."""
     finished(db, "j1", {})
     clock.now += 1
