@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -22,10 +23,23 @@ from territory.tables import (
 )
 from territory.travel import GreatCircleTravel, Points, TravelModel
 
-if TYPE_CHECKING:
-    from territory.grading._policy import VisitPolicy
-
 __all__ = ["Calibration", "CapacityCheck", "calibrate", "capacity_check"]
+
+
+class _Standard(Protocol):
+    @property
+    def min_visits_per_cycle(self) -> int: ...
+
+
+class GradeFloors(Protocol):
+    """What :func:`calibrate` reads of a :class:`~territory.grading.VisitPolicy`.
+
+    Its grades, best first, each with the fewest visits a cycle it may be lowered to.
+    """
+
+    @property
+    def standards(self) -> Mapping[str, _Standard]: ...
+
 
 logger = logging.getLogger("territory")
 
@@ -395,7 +409,7 @@ def calibrate(
     customers: pd.DataFrame,
     reps: pd.DataFrame,
     *,
-    policy: VisitPolicy,
+    policy: GradeFloors,
     cycle_days: int = 20,
     travel: TravelModel | None = None,
     tolerance: float = 0.02,
