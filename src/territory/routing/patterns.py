@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-__all__ = ["cyclic_gaps", "enumerate_patterns", "irregularity", "required_gap"]
+__all__ = [
+    "cyclic_gaps",
+    "enumerate_patterns",
+    "irregularity",
+    "pattern_holding",
+    "required_gap",
+]
 
 #: Patterns kept per customer (the most regular ones).
 MAX_PATTERNS = 120
@@ -69,6 +75,17 @@ def irregularity(days: Sequence[int], n_days: int, week_days: int) -> int:
     fewest = min(week_days, math.ceil(len(days) / weeks))
     weekdays = len({d % week_days for d in days})
     return 2 * (max(gaps) - min(gaps)) + max(0, weekdays - fewest)
+
+
+def pattern_holding(patterns: Sequence[Sequence[int]], days: Collection[int]) -> int:
+    """Index of the first pattern that holds every one of ``days`` (-1 when none does).
+
+    Examples
+    --------
+    >>> pattern_holding([(0, 5), (1, 6)], {6}), pattern_holding([(0, 5)], {2})
+    (1, -1)
+    """
+    return next((p for p, pattern in enumerate(patterns) if set(days) <= set(pattern)), -1)
 
 
 def enumerate_patterns(

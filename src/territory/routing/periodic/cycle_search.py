@@ -44,6 +44,7 @@ from numpy.typing import NDArray
 
 from territory.routing.budget import Clock
 from territory.routing.options import DROP_MINUTES, PlanOptions
+from territory.routing.patterns import pattern_holding
 from territory.routing.timing import DayShape, schedule_day
 
 __all__ = ["CycleProblem", "CycleSearch", "SearchReport"]
@@ -225,12 +226,7 @@ class CycleSearch:
     def _pattern_of(self, j: int) -> int:
         """The first pattern of ``j`` holding all its current days (-1 if none)."""
         days = self.days_of[j]
-        if not days:
-            return -1
-        for p, pattern in enumerate(self.problem.patterns[j]):
-            if days <= set(pattern):
-                return p
-        return -1
+        return pattern_holding(self.problem.patterns[j], days) if days else -1
 
     def path_travel(self, route: list[int]) -> float:
         """Travel minutes of home -> ``route`` -> home."""

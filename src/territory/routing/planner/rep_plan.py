@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from territory.routing.budget import Budget, Clock
 from territory.routing.engines import DayProblem, get_engine
 from territory.routing.options import PlanOptions
-from territory.routing.patterns import irregularity
+from territory.routing.patterns import irregularity, pattern_holding
 from territory.routing.periodic.cycle_search import CycleProblem, CycleSearch
 from territory.routing.planner.day_patterns import choose_patterns
 from territory.routing.timing import DayShape, schedule_day
@@ -276,7 +276,8 @@ def _repair(days: _Days, task: RepTask, chosen: list[int], short: set[int]) -> N
             found = days.insertion(day, node)
             if found is not None:
                 days.insert(day, node, found[0])
-        holding = _pattern_holding(task, j, days.days_of[j], chosen[j])
+        on = days.days_of[j]
+        holding = pattern_holding(task.patterns[j], on) if on else chosen[j]
         if holding < 0:
             continue
         chosen[j] = holding
@@ -290,13 +291,6 @@ def _repair(days: _Days, task: RepTask, chosen: list[int], short: set[int]) -> N
                 queue.extend(v - 1 for v in evicted)
                 queue.sort(key=lambda k: (-task.weight[k], k))
                 seen.difference_update(v - 1 for v in evicted)
-
-
-def _pattern_holding(task: RepTask, j: int, on: set[int], fallback: int) -> int:
-    """The first pattern of customer ``j`` holding all of its days ``on`` (else ``fallback``)."""
-    if not on:
-        return fallback
-    return next((p for p, pattern in enumerate(task.patterns[j]) if on <= set(pattern)), -1)
 
 
 def _engine_pass(days: _Days, task: RepTask, clock: Clock) -> tuple[int, int]:
@@ -360,10 +354,7 @@ def _top_up(days: _Days, task: RepTask) -> None:
     for day, route in enumerate(task.initial_routes):
         for position, node in enumerate(route):
             days.insert(day, node, position)
-    chosen = []
-    for j, pats in enumerate(task.patterns):
-        current = days.days_of[j]
-        chosen.append(next((p for p, pat in enumerate(pats) if current <= set(pat)), -1))
+    chosen = [pattern_holding(pats, days.days_of[j]) for j, pats in enumerate(task.patterns)]
     short = {j for j in range(len(task.customers)) if len(days.days_of[j]) < task.visits[j]}
     _repair(days, task, chosen, short)
 

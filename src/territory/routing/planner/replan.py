@@ -26,15 +26,9 @@ import numpy as np
 
 from territory.routing.planner.inputs import PlanInputs
 from territory.routing.previous import PreviousPlan
+from territory.travel import haversine_km
 
 __all__ = ["pin_to_previous", "previous_routes"]
-
-
-def _km(lon: np.ndarray, lat: np.ndarray, lon0: float, lat0: float) -> np.ndarray:
-    """Straight-line km on a local plane (enough to compare nearby homes)."""
-    x = (lon - lon0) * 111.195 * np.cos(np.radians(lat0))
-    y = (lat - lat0) * 111.195
-    return np.asarray(np.hypot(x, y), dtype=float)
 
 
 def pin_to_previous(inputs: PlanInputs, before: PreviousPlan) -> PlanInputs:
@@ -51,16 +45,16 @@ def pin_to_previous(inputs: PlanInputs, before: PreviousPlan) -> PlanInputs:
     new = [k for k, r in enumerate(inputs.rep_ids) if str(r) not in known]
     to_new = np.full(inputs.n_customers, np.inf)
     for k in new:
-        home = _km(inputs.lon, inputs.lat, float(inputs.home_lon[k]), float(inputs.home_lat[k]))
+        home = haversine_km(inputs.lon, inputs.lat, inputs.home_lon[k], inputs.home_lat[k])
         to_new = np.minimum(to_new, home)
     for i, customer in enumerate(inputs.customer_ids):
         old = before.rep.get(str(customer))
         if rep[i] >= 0 or old is None or old not in index:
             continue
         k = index[old]
-        to_old = _km(
-            inputs.lon[[i]], inputs.lat[[i]], float(inputs.home_lon[k]), float(inputs.home_lat[k])
-        )[0]
+        to_old = float(
+            haversine_km(inputs.lon[i], inputs.lat[i], inputs.home_lon[k], inputs.home_lat[k])
+        )
         if str(customer) in before.locked or to_new[i] >= to_old:
             rep[i] = k
     return replace(inputs, rep=rep)
