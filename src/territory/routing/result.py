@@ -12,7 +12,7 @@ import pandas as pd
 from territory._json import json_safe as _json
 from territory.routing.cycle import Cycle
 from territory.routing.patterns import cyclic_gaps
-from territory.routing.previous import read_previous
+from territory.routing.previous import PreviousPlan, read_previous
 from territory.routing.violations import find_violations
 from territory.tables import WEEKDAY_NAMES, format_time
 from territory.travel import TravelModel
@@ -246,8 +246,13 @@ class RoutePlan:
             ``order_changed`` compares the customer's place among the customers that
             share its rep-day in both plans.
         """
-        before = read_previous(previous, self.cycle)
-        after = read_previous(self.visits, self.cycle)
+        return self._change_table(*self._plans_by_customer(previous))
+
+    def _plans_by_customer(self, previous: Any) -> tuple[PreviousPlan, PreviousPlan]:
+        """``previous`` and this plan, each indexed by customer."""
+        return read_previous(previous, self.cycle), read_previous(self.visits, self.cycle)
+
+    def _change_table(self, before: PreviousPlan, after: PreviousPlan) -> pd.DataFrame:
         current = self.customers.set_index("customer_id")
         frequency = self._frequency()
         reps = set(self.reps["rep_id"].astype(str))
@@ -306,9 +311,8 @@ class RoutePlan:
         Returning customers are those in both plans with the same number of visits and
         a rep that still exists; they keep their days when rep and days are the same.
         """
-        before = read_previous(previous, self.cycle)
-        after = read_previous(self.visits, self.cycle)
-        changed = self.changes(previous)
+        before, after = self._plans_by_customer(previous)
+        changed = self._change_table(before, after)
         reps = set(self.reps["rep_id"].astype(str))
         frequency = self._frequency()
         returning = [
@@ -358,7 +362,7 @@ def _day_text(days: frozenset[int] | None) -> str | None:
     return None if days is None else ",".join(str(d + 1) for d in sorted(days))
 
 
-def _order_changes(before: Any, after: Any) -> set[str]:
+def _order_changes(before: PreviousPlan, after: PreviousPlan) -> set[str]:
     """Customers whose place among the customers shared by a rep-day moved."""
     moved: set[str] = set()
     for key, new_order in after.routes.items():

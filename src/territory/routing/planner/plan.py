@@ -327,7 +327,8 @@ def _stats(
     """
     phases: dict[str, float] = {}
     rounds = 0
-    for outcome in [*first, *(o for o in final if not any(o is f for f in first))]:
+    seen = {id(o) for o in first}  # second-round outcomes are new objects
+    for outcome in [*first, *(o for o in final if id(o) not in seen)]:
         rounds += outcome.search_rounds
         for name, value in outcome.phases.items():
             phases[name] = phases.get(name, 0.0) + value
