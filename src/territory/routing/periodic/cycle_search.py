@@ -710,7 +710,14 @@ class CycleSearch:
     # -- the search ------------------------------------------------------------------
 
     def _ruin(self) -> list[int]:
-        """Take related customers out; return them."""
+        """Take related customers out (never locked ones); return them."""
+        out = [j for j in dict.fromkeys(self._related()) if not self.locked[j]]
+        for j in out:
+            self.take_out(j)
+        return out
+
+    def _related(self) -> list[int]:
+        """Customers to ruin together: see step 1 of the module docstring."""
         n = self.problem.size
         planned = [j for j in range(n) if self.days_of[j] and not self.locked[j]]
         if not planned:
@@ -725,29 +732,22 @@ class CycleSearch:
         if short and self.nearest.shape[1] and self.rng.random() < SHORT_RUIN:
             # make room around a customer that is short of visits
             seed = short[int(self.rng.integers(len(short)))]
-            chosen = [seed, *(int(c) for c in self.nearest[seed][: count - 1])]
-            out = [j for j in dict.fromkeys(chosen) if not self.locked[j]]
-            for j in out:
-                self.take_out(j)
-            return out
+            return [seed, *(int(c) for c in self.nearest[seed][: count - 1])]
         seed = planned[int(self.rng.integers(len(planned)))]
-        chosen = [seed]
         kind = self.rng.random()
         if kind < DAY_RUIN:
-            d = sorted(self.days_of[seed])[int(self.rng.integers(len(self.days_of[seed])))]
-            chosen.extend(v - 1 for v in self.routes[self.slot_of[seed][d]])
-        elif kind < 0.5 + DAY_RUIN / 2 and self.nearest.shape[1]:
-            chosen.extend(int(c) for c in self.nearest[seed][: count - 1])
-        else:
-            d = sorted(self.days_of[seed])[int(self.rng.integers(len(self.days_of[seed])))]
-            route = self.routes[self.slot_of[seed][d]]
-            k = route.index(seed + 1)
-            low = max(0, k - int(self.rng.integers(count)))
-            chosen.extend(v - 1 for v in route[low : low + count] if v - 1 != seed)
-        out = [j for j in dict.fromkeys(chosen) if not self.locked[j]]
-        for j in out:
-            self.take_out(j)
-        return out
+            return [seed, *(v - 1 for v in self._a_route_of(seed))]
+        if kind < 0.5 + DAY_RUIN / 2 and self.nearest.shape[1]:
+            return [seed, *(int(c) for c in self.nearest[seed][: count - 1])]
+        route = self._a_route_of(seed)
+        k = route.index(seed + 1)
+        low = max(0, k - int(self.rng.integers(count)))
+        return [seed, *(v - 1 for v in route[low : low + count] if v - 1 != seed)]
+
+    def _a_route_of(self, j: int) -> list[int]:
+        """One of customer ``j``'s routes, chosen at random."""
+        days = sorted(self.days_of[j])
+        return self.routes[self.slot_of[j][days[int(self.rng.integers(len(days)))]]]
 
     def _recreate(self, removed: list[int]) -> None:
         problem = self.problem
