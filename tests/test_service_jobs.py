@@ -196,6 +196,19 @@ def test_job_table_expires_oldest_finished_jobs(store: JobStore, clock: ManualCl
     assert [store.get(i)["state"] for i in ids] == ["expired"] * 2 + ["done"] * 5  # type: ignore[index]
 
 
+def file_store(path: Path, clock: ManualClock, **settings: float) -> JobStore:
+    """A small job store on the SQLite file ``path`` (settings override the defaults)."""
+    return JobStore(
+        workers=1,
+        max_active=3,
+        max_table=5,
+        ttl=60.0,
+        clock=clock,
+        database=JobDatabase(path),
+        **settings,  # type: ignore[arg-type]
+    )
+
+
 def test_results_are_bounded_by_bytes(clock: ManualClock) -> None:
     """Stored results stay under max_result_bytes; a result too large on its own fails."""
     store = JobStore(
@@ -222,15 +235,7 @@ def test_results_are_bounded_by_bytes(clock: ManualClock) -> None:
 def test_shutdown_lets_running_jobs_finish_within_grace(tmp_path: Path, clock: ManualClock) -> None:
     """Within the grace period a running job finishes as done; queued ones are interrupted."""
     path = tmp_path / "jobs.sqlite3"
-    store = JobStore(
-        workers=1,
-        max_active=3,
-        max_table=5,
-        ttl=60.0,
-        clock=clock,
-        database=JobDatabase(path),
-        grace=10.0,
-    )
+    store = file_store(path, clock, grace=10.0)
     release, started = threading.Event(), threading.Event()
     running = store.submit("demo", blocking_work(release, started))
     queued = store.submit("demo", blocking_work(release))
@@ -253,15 +258,7 @@ def test_shutdown_interrupts_jobs_past_grace_and_logs_each(
 ) -> None:
     """Jobs still running after the grace period, and queued jobs, become interrupted."""
     path = tmp_path / "jobs.sqlite3"
-    store = JobStore(
-        workers=1,
-        max_active=3,
-        max_table=5,
-        ttl=60.0,
-        clock=clock,
-        database=JobDatabase(path),
-        grace=0.1,
-    )
+    store = file_store(path, clock, grace=0.1)
     release, started = threading.Event(), threading.Event()
     running = store.submit("demo", blocking_work(release, started))
     queued = store.submit("demo", blocking_work(release))
@@ -272,9 +269,7 @@ def test_shutdown_interrupts_jobs_past_grace_and_logs_each(
     assert {record.id for record in marked} == {running["id"], queued["id"]}
     lines = [r.getMessage() for r in caplog.records if "interrupted" in r.getMessage()]
     assert len(lines) == 2 and all("interrupted" in line for line in lines)
-    again = JobStore(
-        workers=1, max_active=3, max_table=5, ttl=60.0, clock=clock, database=JobDatabase(path)
-    )
+    again = file_store(path, clock)
     try:
         for job in (running, queued):
             snapshot = again.get(job["id"])
@@ -287,12 +282,7 @@ def test_shutdown_interrupts_jobs_past_grace_and_logs_each(
 def test_cancel_from_another_process_stops_the_owner(tmp_path: Path, clock: ManualClock) -> None:
     """A job cancelled through another store on the same file stops at its next report."""
     path = tmp_path / "jobs.sqlite3"
-    owner = JobStore(
-        workers=1, max_active=3, max_table=5, ttl=60.0, clock=clock, database=JobDatabase(path)
-    )
-    other = JobStore(
-        workers=1, max_active=3, max_table=5, ttl=60.0, clock=clock, database=JobDatabase(path)
-    )
+    owner, other = file_store(path, clock), file_store(path, clock)
     try:
         release, started = threading.Event(), threading.Event()
         job = owner.submit("demo", blocking_work(release, started))

@@ -364,13 +364,7 @@ class JobStore:
             return []
         marked = self.database.interrupt(job_ids, reason=reason)
         for record in marked:
-            logger.warning(
-                "service: job %s (%s, %s) interrupted: %s",
-                record.id,
-                record.stage,
-                record.state.value,
-                reason,
-            )
+            _log_interrupted(record, reason)
         return marked
 
     def _run(self, local: _Local, work: Work) -> None:
@@ -443,13 +437,7 @@ class JobStore:
         marked = self.database.interrupt(reason=reason, stale_before=stale_before)
         for record in marked:
             if record.owner != self.owner:
-                logger.warning(
-                    "service: job %s (%s, %s) interrupted: %s",
-                    record.id,
-                    record.stage,
-                    record.state.value,
-                    reason,
-                )
+                _log_interrupted(record, reason)
 
     def _due(self, record: JobRecord) -> bool:
         """Whether the job is finished and past its time to live (but not yet expired).
@@ -472,3 +460,14 @@ class JobStore:
                 return
             except Exception:  # a locked database, a full disk: keep beating
                 logger.exception("service: job store heartbeat failed")
+
+
+def _log_interrupted(record: JobRecord, reason: str) -> None:
+    """One warning line for a job marked interrupted."""
+    logger.warning(
+        "service: job %s (%s, %s) interrupted: %s",
+        record.id,
+        record.stage,
+        record.state.value,
+        reason,
+    )
