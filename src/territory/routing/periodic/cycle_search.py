@@ -164,6 +164,7 @@ class CycleSearch:
         self.rng = np.random.default_rng(seed)
         shape = problem.shape
         self.t: list[list[float]] = shape.travel.tolist()
+        self.t_to: list[list[float]] = shape.travel.T.tolist()  # t_to[v][a] = t[a][v]
         self.service: list[float] = shape.service.tolist()
         self.earliest: list[float] = shape.earliest.tolist()
         self.latest: list[float] = shape.latest.tolist()
@@ -207,6 +208,7 @@ class CycleSearch:
         # per route: departure times and delay tolerance (see _route_timing), priced insertions
         self._timing: list[tuple[list[float], list[float], int] | None] = [None] * self.n_slots
         self._prices: list[dict[int, tuple[float, int] | None]] = [{} for _ in range(self.n_slots)]
+        self._legs: list[tuple[list[int], list[int], list[float]] | None] = [None] * self.n_slots
         self._rebuild()
         for j in range(n):
             self.pattern[j] = self._pattern_of(j)
@@ -312,6 +314,7 @@ class CycleSearch:
         self.route_service[s] = sum(self.service[v] for v in route)
         self.load[s] = sum(self.demand[v] for v in route)
         self._timing[s] = None
+        self._legs[s] = None
         self._prices[s].clear()
 
     def _enter(self, s: int, v: int) -> None:
@@ -500,34 +503,48 @@ class CycleSearch:
             return None
         route = self.routes[s]
         t = self.t
-        service = self.service[v]
-        base = self.route_travel[s] + self.route_service[s] + service
+        base = self.route_travel[s] + self.route_service[s] + self.service[v]
         slack = self.room + _EPS - base
         if slack < 0:
             return None
-        row_in = [t[a][v] for a in (0, *route)]
-        row_out = [t[v][b] for b in (*route, 0)]
-        prev = (0, *route)
-        nxt = (*route, 0)
-        deltas = [row_in[k] + row_out[k] - t[prev[k]][nxt[k]] for k in range(len(prev))]
-        order = sorted(range(len(deltas)), key=deltas.__getitem__)
+        into, out_of = self.t_to[v], t[v]
+        deltas = [into[a] + out_of[b] - edge for a, b, edge in zip(*self._edges(s), strict=True)]
+        if self.simple:  # only the day's length binds: the cheapest position fits or none
+            position = deltas.index(min(deltas))
+            return self._priced(s, v, position, deltas[position], slack)
         full_checks = FULL_CHECKS
-        for position in order:
-            delta = deltas[position]
-            if delta > slack:
+        for position in sorted(range(len(deltas)), key=deltas.__getitem__):
+            if deltas[position] > slack:
                 return None
-            if not self.simple:
-                fits = self._quick_fit(s, v, position)
-                if fits is None and full_checks > 0:
-                    full_checks -= 1
-                    candidate = [*route[:position], v, *route[position:]]
-                    fits = schedule_day(self.problem.shape, candidate) is not None
-                if not fits:
-                    continue
-            work = self.route_travel[s] + self.route_service[s]
-            price = delta + self._balance(work + delta + service) - self._balance(work)
-            return price + self._moved(v - 1, day), position
+            fits = self._quick_fit(s, v, position)
+            if fits is None and full_checks > 0:
+                full_checks -= 1
+                candidate = [*route[:position], v, *route[position:]]
+                fits = schedule_day(self.problem.shape, candidate) is not None
+            if fits:
+                return self._priced(s, v, position, deltas[position], slack)
         return None
+
+    def _priced(
+        self, s: int, v: int, position: int, delta: float, slack: float
+    ) -> tuple[float, int] | None:
+        """(price, position) of an insertion that fits, or ``None`` when over ``slack``."""
+        if delta > slack:
+            return None
+        work = self.route_travel[s] + self.route_service[s]
+        price = delta + self._balance(work + delta + self.service[v]) - self._balance(work)
+        return price + self._moved(v - 1, self.day_of[s]), position
+
+    def _edges(self, s: int) -> tuple[list[int], list[int], list[float]]:
+        """Tails, heads and travel of the legs of route ``s`` (home -> route -> home), cached."""
+        cached = self._legs[s]
+        if cached is None:
+            route = self.routes[s]
+            tails, heads = [0, *route], [*route, 0]
+            t = self.t
+            cached = (tails, heads, [t[a][b] for a, b in zip(tails, heads, strict=True)])
+            self._legs[s] = cached
+        return cached
 
     def removal(self, d: int, v: int) -> float:
         """Objective saved by taking node ``v`` off day ``d`` (travel and balance)."""
