@@ -16,7 +16,9 @@ One round of the search (:meth:`CycleSearch.run`):
    while some customer is short of visits, half the rounds ruin around one of them;
 2. **recreate** -- put them back one by one (highest priority, then most visits
    first, in one of a few seeded orders), each on the valid pattern whose cheapest
-   feasible insertions into the actual day routes cost least, with some noise;
+   feasible insertions into the actual day routes cost least, with some noise (a
+   customer visited once a cycle is priced only on the days its nearest neighbours
+   are on, unless none of them has room);
 3. **pattern moves** -- each ruined customer and its neighbours move to a cheaper
    pattern when there is one (removal savings on the days they leave, insertion
    costs on the days they join);
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,6 +77,10 @@ MIN_EPOCH = 200
 STALL_EPOCHS = 5
 #: Full day schedules tried per insertion when the O(1) lunch check is unsure.
 FULL_CHECKS = 8
+#: Customers visited once a cycle price only the days of this many nearest neighbours...
+GRANULAR_NEIGHBOURS = 8
+#: ...when they have more patterns (working days) than this.
+GRANULAR_DAYS = 5
 #: Longest segment or-opt moves.
 OR_OPT = 3
 
@@ -567,24 +574,11 @@ class CycleSearch:
         patterns = self.problem.patterns[j]
         if not patterns or self.problem.visits[j] == 0:
             return bool(self.problem.visits[j] == 0)
-        needed = {d for pattern in patterns for d in pattern}
-        price = {d: self.insertion(d, v) for d in needed}
-        if noise:
-            surcharge = 1.0 + noise * self.rng.random(self.n_days)
-            price = {
-                d: None if p is None else (p[0] * float(surcharge[d]), p[1], p[2])
-                for d, p in price.items()
-            }
-        regular = self.problem.options.regularity_minutes
-        best: tuple[int, float, int] | None = None  # (days placed, -cost), pattern
-        for p, pattern in enumerate(patterns):
-            fits = [found[0] for d in pattern if (found := price[d]) is not None]
-            cost = sum(fits) + regular * float(self.irregular[j][p])
-            key = (len(fits), -cost, p)
-            if best is None or key[:2] > best[:2]:
-                best = key
-        assert best is not None
-        count, _, p = best
+        surcharge = 1.0 + noise * self.rng.random(self.n_days) if noise else None
+        candidates = self._candidates(j)
+        count, p, price = self._cheapest_pattern(j, candidates, surcharge)
+        if count == 0 and len(candidates) < len(patterns):  # no near day has room
+            count, p, price = self._cheapest_pattern(j, range(len(patterns)), surcharge)
         if count == 0:
             return False
         for d in patterns[p]:
@@ -595,6 +589,51 @@ class CycleSearch:
                 self.insert(found[1], v, found[2])
         self.pattern[j] = p
         return bool(len(self.days_of[j]) == self.problem.visits[j])
+
+    def _cheapest_pattern(
+        self, j: int, candidates: Iterable[int], surcharge: FloatArray | None
+    ) -> tuple[int, int, dict[int, tuple[float, int, int] | None]]:
+        """Of ``candidates``, the pattern placing most visits at least cost.
+
+        Returns the visits it places, the pattern and the (surcharged) price of each
+        day priced.
+        """
+        v = j + 1
+        patterns = self.problem.patterns[j]
+        price = {d: self.insertion(d, v) for p in candidates for d in patterns[p]}
+        if surcharge is not None:
+            price = {
+                d: None if p is None else (p[0] * float(surcharge[d]), p[1], p[2])
+                for d, p in price.items()
+            }
+        regular = self.problem.options.regularity_minutes
+        best: tuple[int, float, int] | None = None  # (days placed, -cost), pattern
+        for p in candidates:
+            pattern = patterns[p]
+            fits = [found[0] for d in pattern if (found := price[d]) is not None]
+            cost = sum(fits) + regular * float(self.irregular[j][p])
+            key = (len(fits), -cost, p)
+            if best is None or key[:2] > best[:2]:
+                best = key
+        assert best is not None
+        return best[0], best[2], price
+
+    def _candidates(self, j: int) -> list[int]:
+        """Patterns of customer ``j`` worth pricing (indices into its patterns).
+
+        A customer visited once a cycle has one pattern per working day; only the days
+        its nearest neighbours are on, and its own, are priced (the others would add a
+        detour from elsewhere). Every pattern is a candidate when none of those days is
+        one of its patterns, and for customers visited more often.
+        """
+        patterns = self.problem.patterns[j]
+        if self.problem.visits[j] != 1 or len(patterns) <= GRANULAR_DAYS:
+            return list(range(len(patterns)))
+        near = set(self.days_of[j])
+        for c in self.nearest[j][:GRANULAR_NEIGHBOURS]:
+            near.update(self.days_of[int(c)])
+        chosen = [p for p, pattern in enumerate(patterns) if pattern[0] in near]
+        return chosen or list(range(len(patterns)))
 
     def move_pattern(self, j: int) -> bool:
         """Move customer ``j`` to a cheaper complete pattern if there is one."""
@@ -612,7 +651,8 @@ class CycleSearch:
         now = regular * float(self.irregular[j][current]) if current >= 0 else 0.0
         price: dict[int, tuple[float, int, int] | None] = {}
         best: tuple[float, int] | None = None
-        for p, pattern in enumerate(patterns):
+        for p in self._candidates(j):
+            pattern = patterns[p]
             if p == current and not missing:
                 continue
             delta = regular * float(self.irregular[j][p]) - now - float(self.drop[j]) * missing
