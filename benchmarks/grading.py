@@ -82,7 +82,7 @@ def main() -> None:
     cases: dict[str, Callable[[], object]] = {
         "matrix": lambda: RelationshipPotentialMatrix().grade(customers),
         "pareto_abc": lambda: ParetoABC(window_months=12).grade(customers, sales),
-        "rfm": lambda: RFMGrading(window_months=12, amount_column="sales").grade(customers, sales),
+        "rfm": lambda: RFMGrading(window_months=12).grade(customers, sales),
         "weighted": lambda: weighted.grade(customers),
         "stability": lambda: stable.apply(current, previous),
         "requirements": lambda: VisitPolicy.default().requirements(current),

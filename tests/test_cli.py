@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from territory.cli import main
+from territory.io import read_table
 
 
 def test_help_lists_commands(capsys) -> None:  # type: ignore[no-untyped-def]
@@ -30,9 +31,9 @@ def test_demo_writes_tables_and_map(tmp_path: Path) -> None:
             "demo",
             "--out",
             str(out),
-            "--customers",
+            "--n-customers",
             "300",
-            "--route-seconds",
+            "--time-limit",
             "10",
         ],
         capture_output=True,
@@ -54,7 +55,7 @@ def test_demo_writes_tables_and_map(tmp_path: Path) -> None:
     for name in (
         "grades.csv",
         "territories.geojson",
-        "route_visits.csv",
+        "visits.csv",
         "routes.geojson",
         "route_map.html",
         "targets.csv",
@@ -66,7 +67,7 @@ def test_demo_writes_tables_and_map(tmp_path: Path) -> None:
         [
             "review",
             "--visits",
-            str(out / "route_visits.csv"),
+            str(out / "visits.csv"),
             "--log",
             str(out / "visit_log.csv"),
             "--customers",
@@ -90,7 +91,7 @@ def test_demo_writes_tables_and_map(tmp_path: Path) -> None:
 
 def test_user_error_exits_2_without_traceback(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A bad request prints the message and exits 2, never a traceback."""
-    status = main(["demo", "--customers", "3", "--out", str(tmp_path / "out")])
+    status = main(["demo", "--n-customers", "3", "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert status == 2
     assert "at least 20" in err
@@ -147,7 +148,7 @@ def test_allocate_command(tmp_path: Path, capsys) -> None:  # type: ignore[no-un
         str(tmp_path / "h.csv"),
         "--levels",
         "region,team,customer_id",
-        "--history",
+        "--sales",
         str(tmp_path / "sales.csv"),
         "--out",
         str(tmp_path / "out"),
@@ -192,9 +193,15 @@ def test_territories_command(tmp_path: Path) -> None:
         ]
     )
     assert status == 0
-    assignment = pd.read_csv(tmp_path / "t" / "assignment.csv")
+    assignment = read_table(tmp_path / "t" / "assignment.geojson")
     assert sorted(assignment["customer_id"]) == sorted(pd.read_csv(customers)["customer_id"])
-    assert (tmp_path / "t" / "territories.geojson").exists()
+    assert set(assignment.geom_type) == {"Point"}  # customers located
+    shapes = read_table(tmp_path / "t" / "territories.geojson")
+    assert set(shapes.geom_type) <= {"Polygon", "MultiPolygon"}
+    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == [
+        "assignment.geojson",
+        "territories.geojson",
+    ]
 
 
 def test_plan_command(tmp_path: Path) -> None:
@@ -314,8 +321,7 @@ def test_interrupted_write_leaves_previous_outputs_intact(
         real_replace(src, dst)  # type: ignore[arg-type]
 
     monkeypatch.setattr(territory.io.os, "replace", failing_replace)
-    with pytest.raises(KeyboardInterrupt):
-        main([*command, "--force"])
+    assert main([*command, "--force"]) == 130  # interrupted: one line, no traceback
     monkeypatch.setattr(territory.io.os, "replace", real_replace)
     after = {p.name: p.read_bytes() for p in out.iterdir()}
     assert after == before
@@ -326,7 +332,7 @@ def test_demo_refuses_existing_outputs_before_work(tmp_path: Path, capsys) -> No
     out = tmp_path / "demo"
     out.mkdir()
     (out / "customers.csv").write_text("mine\n")
-    assert main(["demo", "--customers", "300", "--out", str(out)]) == 2
+    assert main(["demo", "--n-customers", "300", "--out", str(out)]) == 2
     assert "refusing to overwrite" in capsys.readouterr().err
     assert [p.name for p in out.iterdir()] == ["customers.csv"]
     assert (out / "customers.csv").read_text() == "mine\n"
@@ -355,3 +361,98 @@ def test_serve_refuses_public_bind_without_key(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.delenv("TERRITORY_API_KEY", raising=False)
     assert main(["serve", "--host", "0.0.0.0", "--port", "1"]) == 2
     assert "--insecure" in capsys.readouterr().err
+
+
+def test_version_and_global_flags_anywhere(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """--version prints the version; -v and -q work before and after the subcommand."""
+    from territory import __version__
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"territory {__version__}"
+    command = _grade_inputs(tmp_path)
+    assert main(["-v", *command, "--out", str(tmp_path / "a")]) == 0
+    assert main([*command, "-v", "--out", str(tmp_path / "b")]) == 0
+    assert main([*command, "--out", str(tmp_path / "c"), "-q", "--verbose"]) == 0
+    assert capsys.readouterr().err == ""  # nothing to log for two customers
+
+
+def test_deprecated_flags_still_work_with_a_note(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Old flag names (--history on allocate) work and say which name replaces them."""
+    from territory.datasets import sample_region
+
+    region = sample_region(60, seed=0)
+    hierarchy = region.customers.assign(region="R")
+    hierarchy.to_csv(tmp_path / "h.csv", index=False)
+    region.sales.to_csv(tmp_path / "sales.csv", index=False)
+    argv = ["allocate", "--target", "1000", "--hierarchy", str(tmp_path / "h.csv")]
+    argv += ["--levels", "region,customer_id", "--history", str(tmp_path / "sales.csv")]
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 0
+    assert "--history is deprecated; use --sales" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "geoparquet", "geojson", "gpkg", "xlsx"])
+def test_grade_writes_every_offered_format(tmp_path: Path, fmt: str) -> None:
+    """Every --format that grade offers writes both tables; geo formats carry the points."""
+    from territory.io import FORMATS
+
+    assert main([*_grade_inputs(tmp_path), "--out", str(tmp_path / "out"), "--format", fmt]) == 0
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == [f"grades{FORMATS[fmt]}", f"visit_requirements{FORMATS[fmt]}"]
+    grades = read_table(tmp_path / "out" / f"grades{FORMATS[fmt]}")
+    assert grades["customer_id"].tolist() == ["a", "b"]
+    if fmt not in ("csv", "xlsx"):
+        assert set(grades.geom_type) == {"Point"}
+
+
+def test_allocate_offers_table_formats_only(tmp_path: Path) -> None:
+    """Targets have no location: allocate offers CSV, Parquet and Excel, and they work."""
+    from territory.cli import build_parser
+
+    actions = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    fmt_action = next(a for a in actions["allocate"]._actions if a.dest == "format")
+    assert tuple(fmt_action.choices) == ("csv", "parquet", "xlsx")
+    hierarchy = pd.DataFrame({"customer_id": ["a", "b"], "region": "R", "potential": [3, 1]})
+    hierarchy.to_csv(tmp_path / "h.csv", index=False)
+    for fmt in fmt_action.choices:
+        argv = ["allocate", "--target", "10", "--hierarchy", str(tmp_path / "h.csv")]
+        argv += ["--levels", "region,customer_id", "--year", "2027", "--methods", "potential"]
+        argv += ["--potential", "potential"]
+        assert main([*argv, "--out", str(tmp_path / fmt), "--format", fmt]) == 0, fmt
+        targets = read_table(next((tmp_path / fmt).iterdir()))
+        assert targets.loc[targets["period"] == "year", "value"].sum() == 20  # two levels
+
+
+def test_territories_parquet_keeps_polygons(tmp_path: Path) -> None:
+    """With --format parquet, territories keeps the territory polygons (GeoParquet)."""
+    customers, reps = _planning_inputs(tmp_path)
+    argv = ["territories", "--customers", str(customers), "--reps", str(reps)]
+    assert main([*argv, "--out", str(tmp_path / "t"), "--format", "parquet"]) == 0
+    shapes = read_table(tmp_path / "t" / "territories.parquet")
+    assert set(shapes.geom_type) <= {"Polygon", "MultiPolygon"}
+    assert "workload_deviation" in shapes.columns  # balanced on workload by default
+
+
+def test_plan_geojson_writes_geojson(tmp_path: Path) -> None:
+    """With --format geojson, plan writes every table as GeoJSON and the routes as lines."""
+    customers, reps = _planning_inputs(tmp_path)
+    argv = ["plan", "--customers", str(customers), "--reps", str(reps), "--iterations", "5"]
+    assert (
+        main([*argv, "--time-limit", "5", "--out", str(tmp_path / "p"), "--format", "geojson"]) == 0
+    )
+    names = sorted(p.name for p in (tmp_path / "p").iterdir())
+    assert names == ["days.geojson", "routes.geojson", "unplanned.geojson", "visits.geojson"]
+    assert set(read_table(tmp_path / "p" / "routes.geojson").geom_type) == {"LineString"}
+    assert set(read_table(tmp_path / "p" / "visits.geojson").geom_type) == {"Point"}
+
+
+def test_demo_and_subcommands_share_file_names() -> None:
+    """The demo writes each stage's files under the names the subcommands use."""
+    from territory.demo import DEMO_OUTPUTS
+    from territory.io import OUTPUT_NAMES
+
+    for stage, stems in OUTPUT_NAMES.items():
+        for stem in stems:
+            name = "routes.geojson" if stem == "routes" else f"{stem}.csv"
+            assert name in DEMO_OUTPUTS, (stage, name)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from territory.datasets import sample_region
 from territory.errors import ValidationError
 from territory.grading import (
     Grades,
@@ -20,6 +21,7 @@ from territory.grading import (
     VisitPolicy,
     WeightedScore,
     counts_from_shares,
+    demo_grades,
     quintile_scores,
 )
 
@@ -205,7 +207,7 @@ def test_rfm_ten_customers() -> None:
     """Customer k buys 10 in months 0..k: R, F and M all rank by k."""
     months = [str(p) for p in pd.period_range("2026-01", periods=10, freq="M")]
     rows = [
-        {"customer_id": f"C{k}", "month": months[m], "amount": 10.0}
+        {"customer_id": f"C{k}", "month": months[m], "sales": 10.0}
         for k in range(10)
         for m in range(k + 1)
     ]
@@ -228,7 +230,7 @@ def test_rfm_daily_recency_in_days() -> None:
         {
             "customer_id": ["a", "b"],
             "date": pd.to_datetime(["2026-03-31", "2026-03-01"]),
-            "amount": [1.0, 1.0],
+            "sales": [1.0, 1.0],
         }
     )
     table = RFMGrading(window_months=1).grade(pd.DataFrame({"customer_id": ["a", "b"]}), tx).table
@@ -371,13 +373,15 @@ def test_stability_unknown_previous_grade() -> None:
 
 
 def test_grades_dict_is_json_and_summary_shares() -> None:
-    """to_dict is JSON-safe and summary gives customer and sales shares."""
+    """to_dict is JSON-safe; by_grade gives customer and sales shares, summary the text."""
     sales = _monthly({"a": [70.0], "b": [20.0], "c": [10.0], "d": [0.0]})
     grades = ParetoABC(window_months=1).grade(pd.DataFrame({"customer_id": list("abcd")}), sales)
     json.dumps(grades.to_dict())
-    summary = grades.summary()
-    assert summary["customers"].tolist() == [1, 1, 1, 1]
-    np.testing.assert_allclose(summary["share_sales"], [0.7, 0.2, 0.1, 0.0])
+    by_grade = grades.by_grade()
+    assert by_grade["customers"].tolist() == [1, 1, 1, 1]
+    np.testing.assert_allclose(by_grade["share_sales"], [0.7, 0.2, 0.1, 0.0])
+    assert "A: 1 customers (25.0%), 70.0% of sales" in grades.summary()
+    assert grades.to_dict()["summary"] == grades.summary()
     assert "grade B" in grades.explain("b")
     frame = grades.to_frame()
     frame.loc[0, "grade"] = "D"
@@ -426,3 +430,38 @@ def test_capacity_check_ignores_weekdays_outside_the_cycle() -> None:
     weekdays = reps.assign(weekdays="Mon,Sat")
     check = VisitPolicy.default().capacity_check(requirements, customers, weekdays)
     assert check.rep_capacity["working_days"].tolist() == [4.0]
+
+
+# ----------------------------------------------------------------------------- renamed
+
+
+def test_deprecated_column_names_still_work() -> None:
+    """Old parameter names warn and give the same grades as the new ones."""
+    sales = _monthly({"a": [70.0], "b": [20.0], "c": [10.0], "d": [0.0]})
+    customers = pd.DataFrame({"customer_id": list("abcd")})
+    new = ParetoABC(window_months=1, time_column="month").grade(customers, sales)
+    with pytest.warns(DeprecationWarning, match="use time_column"):
+        old = ParetoABC(window_months=1, month_column="month")
+    assert old.time_column == "month" and old.month_column is None
+    assert old.grade(customers, sales).table.equals(new.table)
+    amounts = sales.rename(columns={"sales": "amount"})
+    with pytest.warns(DeprecationWarning, match="use sales_column"):
+        rfm = RFMGrading(window_months=1, amount_column="amount")
+    with pytest.warns(DeprecationWarning, match="use sales="):
+        old_rfm = rfm.grade(customers, transactions=amounts)
+    assert old_rfm.table.equals(RFMGrading(window_months=1).grade(customers, sales).table)
+
+
+def test_capacity_check_takes_a_cycle() -> None:
+    """cycle=Cycle(weeks=2) halves the capacity of the default 4-week cycle; cycle_days warns."""
+    from territory.routing import Cycle
+
+    region = sample_region(60, seed=0)
+    _, requirements = demo_grades(region)
+    policy = VisitPolicy.default()
+    four = policy.capacity_check(requirements, region.customers, region.reps)
+    two = policy.capacity_check(requirements, region.customers, region.reps, cycle=Cycle(weeks=2))
+    assert two.capacity_minutes == pytest.approx(four.capacity_minutes / 2)
+    with pytest.warns(DeprecationWarning, match="cycle=Cycle"):
+        old = policy.capacity_check(requirements, region.customers, region.reps, cycle_days=10)
+    assert old.capacity_minutes == pytest.approx(two.capacity_minutes)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from territory.datasets import sample_region
 from territory.errors import InfeasibleError, ValidationError
 from territory.grading import REQUIREMENT_COLUMNS, VisitPolicy, VisitStandard, demo_grades
+from territory.routing import Cycle
 from territory.tables import parse_weekdays, validate_customers
 
 
@@ -95,7 +96,7 @@ def test_calibrate_lowers_d_first() -> None:
     """Excess of 80 min is taken from six D visits; A, B, C stay."""
     req = VisitPolicy.default().requirements(_grades({"A": 4, "B": 4, "C": 4, "D": 40}))
     cal = VisitPolicy.default().calibrate(
-        req, _located(req["customer_id"]), _reps(1, "Mon"), cycle_days=20
+        req, _located(req["customer_id"]), _reps(1, "Mon"), cycle=Cycle(weeks=4, days=5)
     )
     assert cal.before.demand_minutes == pytest.approx(2000.0)
     assert cal.before.capacity_minutes == pytest.approx(4 * 480.0)
@@ -167,6 +168,6 @@ def test_demo_grades_sample_region() -> None:
     grades, req = demo_grades(region)
     assert len(req) == len(region.customers)
     assert set(req["grade"]) <= {"A", "B", "C", "D"}
-    summary = grades.summary()
-    assert summary["customers"].sum() == 300
-    assert summary["share_sales"].sum() == pytest.approx(1.0)
+    by_grade = grades.by_grade()
+    assert by_grade["customers"].sum() == 300
+    assert by_grade["share_sales"].sum() == pytest.approx(1.0)

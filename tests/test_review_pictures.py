@@ -3,15 +3,24 @@
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import geopandas as gpd
 import matplotlib
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import box
 
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
+from territory import design_territories
+from territory.datasets import sample_region
 from territory.errors import ValidationError
 from territory.review import (
     achievement_chart,
@@ -80,7 +89,8 @@ def test_achievement_chart_draws_one_bar_per_unit(tmp_path: Path) -> None:
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["R2", "R1"]
-    assert [round(p.get_width()) for p in ax.patches] == [60, 120]
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert [round(p.get_width()) for p in bars] == [60, 120]
     assert _png(fig, tmp_path / "a.png") > 1000
     with pytest.raises(ValidationError, match="no rows"):
         achievement_chart(review, period="year")
@@ -94,34 +104,171 @@ def test_compliance_heatmap_and_grade_mix(tmp_path: Path) -> None:
     review = visit_execution(VISITS, log, cycle_start="2026-11-02")
     fig = compliance_heatmap(review)
     image = fig.axes[0].images[0]
-    assert image.get_array().shape == (2, 2)
+    values = image.get_array()
+    assert values is not None and values.shape == (2, 2)
     assert _png(fig, tmp_path / "h.png") > 1000
     mix = grade_mix_chart(CUSTOMERS, by="rep_id")
     assert len(mix.axes[0].patches) == 2 * 4  # 2 reps x 4 grades incl. "(none)"
     assert _png(mix, tmp_path / "g.png") > 1000
 
 
-def test_customer_map_has_one_marker_per_customer(tmp_path: Path) -> None:
-    """The HTML holds five circle markers and one layer per grade."""
+def _features(fmap: Any) -> list[dict[str, Any]]:
+    """Every GeoJSON feature drawn on the map, layer by layer."""
+    import folium
+
+    found: list[dict[str, Any]] = []
+
+    def walk(element: Any) -> None:
+        for child in element._children.values():
+            if isinstance(child, folium.GeoJson):
+                found.extend(child.data["features"])
+            walk(child)
+
+    walk(fmap)
+    return found
+
+
+def test_customer_map_draws_one_feature_per_customer(tmp_path: Path) -> None:
+    """Five point features in one GeoJSON layer per grade, not five marker objects."""
     path = tmp_path / "customers.html"
     fmap = customer_map(CUSTOMERS, color_by="grade", path=path, tiles=None)
     html = fmap.get_root().render()
-    assert html.count("L.circleMarker(") == 5
+    features = _features(fmap)
+    assert [f["properties"]["customer_id"] for f in features] == ["C5", "C1", "C2", "C3", "C4"]
+    assert features[1]["geometry"] == {"type": "Point", "coordinates": [9.1, 48.7]}
+    assert features[1]["properties"] == {"customer_id": "C1", "name": "Store 1", "grade": "A"}
+    assert html.count("L.circleMarker(") == 0
+    assert html.count("new L.CircleMarker(latlng") == 4  # one marker template per layer
     assert "grade (none)" in html and "grade A" in html
     assert path.exists() and path.stat().st_size > 1000
 
 
+def test_customer_map_bytes_per_customer() -> None:
+    """Each extra customer adds under 300 bytes of HTML (2,000 customers stay under 1 MB)."""
+    small, large = sample_region(100, seed=0).customers, sample_region(300, seed=0).customers
+    sizes = [
+        len(customer_map(c, color_by="kind", tiles=None).get_root().render().encode())
+        for c in (small, large)
+    ]
+    per_customer = (sizes[1] - sizes[0]) / 200
+    assert 50 < per_customer < 300
+    assert sizes[0] + 2000 * per_customer < 1_000_000
+
+
+def test_customer_map_accepts_geodataframes() -> None:
+    """Points in any CRS without lon/lat, area polygons, and territory areas under the dots."""
+    points = gpd.GeoDataFrame(
+        CUSTOMERS.drop(columns=["lon", "lat"]),
+        geometry=gpd.points_from_xy(CUSTOMERS["lon"], CUSTOMERS["lat"]),
+        crs=4326,
+    ).to_crs(3857)
+    features = _features(customer_map(points, color_by="rep_id", tiles=None))
+    coords = {f["properties"]["customer_id"]: f["geometry"]["coordinates"] for f in features}
+    assert coords["C4"] == pytest.approx([9.20, 48.71], abs=1e-6)
+    cells = gpd.GeoDataFrame(
+        CUSTOMERS[["customer_id", "grade"]],
+        geometry=[
+            box(x - 0.005, y - 0.005, x + 0.005, y + 0.005)
+            for x, y in zip(CUSTOMERS["lon"], CUSTOMERS["lat"], strict=True)
+        ],
+        crs=4326,
+    )
+    shapes = _features(customer_map(cells, tiles=None))
+    assert {f["geometry"]["type"] for f in shapes} == {"Polygon"}
+    territories = gpd.GeoDataFrame(
+        {"rep_id": ["R1", "R2"]},
+        geometry=[box(9.0, 48.6, 9.17, 48.8), box(9.17, 48.6, 9.3, 48.8)],
+        crs=4326,
+    )
+    fmap = customer_map(CUSTOMERS, color_by="rep_id", areas=territories, tiles=None)
+    drawn = _features(fmap)
+    assert [f["geometry"]["type"] for f in drawn] == ["Polygon"] + ["Point"] * 3 + ["Polygon"] + [
+        "Point"
+    ] * 2  # each rep's layer: its territory, then its customers
+    outlined = _features(customer_map(CUSTOMERS, areas=territories.drop(columns="rep_id")))
+    assert len(outlined) == 2 + 5
+    with pytest.raises(ValidationError, match="no CRS"):
+        customer_map(points.set_crs(None, allow_override=True), color_by="rep_id")
+    with pytest.raises(ValidationError, match="expected a GeoDataFrame"):
+        customer_map(CUSTOMERS, areas=pd.DataFrame({"rep_id": ["R1"]}))
+
+
+def test_customer_map_of_a_territory_plan() -> None:
+    """plan.to_geodataframe() draws under the customers, one layer per rep."""
+    region = sample_region(60, seed=1)
+    plan = design_territories(region.customers, region.reps, balance={"count": 0.2}, seed=0)
+    customers = region.customers.merge(plan.assignment[["customer_id", "rep_id"]])
+    fmap = customer_map(customers, color_by="rep_id", areas=plan.to_geodataframe(), tiles=None)
+    features = _features(fmap)
+    assert sum(f["geometry"]["type"] == "Point" for f in features) == 60
+    polygons = [f for f in features if f["geometry"]["type"] != "Point"]
+    assert len(polygons) == int((plan.territories["customers"] > 0).sum())
+
+
 def test_route_map_draws_each_day_from_home(tmp_path: Path) -> None:
-    """R1 has three route days: three lines, four stop markers and a home marker."""
+    """R1 has three route days: three lines, four stop features and a home marker."""
     fmap = route_map(VISITS, CUSTOMERS, REPS, rep_id="R1", path=tmp_path / "r.html", tiles=None)
     html = fmap.get_root().render()
-    assert html.count("L.polyline(") == 3
-    assert html.count("L.circleMarker(") == 4
+    features = _features(fmap)
+    lines = [f for f in features if f["geometry"]["type"] == "LineString"]
+    assert len(lines) == 3
+    assert lines[0]["geometry"]["coordinates"] == [
+        [9.11, 48.71],
+        [9.12, 48.72],
+        [9.1, 48.7],
+        [9.11, 48.71],
+    ]  # home, C2 (seq 1), C1 (seq 2), home
+    assert sum(f["geometry"]["type"] == "Point" for f in features) == 4
     assert html.count("L.marker(") == 1
     assert "W1 Mon #1 C2 09:00" in html  # seq 1 first
     week1 = route_map(VISITS, CUSTOMERS, REPS, rep_id="R1", week=1, tiles=None)
-    assert week1.get_root().render().count("L.polyline(") == 2
+    assert sum(f["geometry"]["type"] == "LineString" for f in _features(week1)) == 2
     with pytest.raises(ValidationError, match="no rep 'R9'"):
         route_map(VISITS, CUSTOMERS, REPS, rep_id="R9")
     with pytest.raises(ValidationError, match="without a location"):
         route_map(VISITS, CUSTOMERS[CUSTOMERS["customer_id"] != "C3"], REPS, rep_id="R1")
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    categories=st.lists(st.sampled_from(["A", "B", "C", None]), min_size=1, max_size=30),
+    seed=st.integers(min_value=0, max_value=1000),
+)
+def test_property_every_customer_is_one_feature_in_its_layer(
+    categories: list[str | None], seed: int
+) -> None:
+    """Any customers: one point feature each, in the layer of its category, rounded to 1e-6."""
+    rng = np.random.default_rng(seed)
+    n = len(categories)
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(n)],
+            "lon": rng.uniform(5, 15, n),
+            "lat": rng.uniform(45, 55, n),
+            "grade": categories,
+        }
+    )
+    fmap = customer_map(frame, tiles=None)
+    features = _features(fmap)
+    assert sorted(f["properties"]["customer_id"] for f in features) == sorted(frame["customer_id"])
+    for f in features:
+        i = int(f["properties"]["customer_id"][1:])
+        assert f["properties"]["grade"] == (categories[i] or "(none)")
+        assert f["geometry"]["coordinates"] == pytest.approx(
+            [frame["lon"].iloc[i], frame["lat"].iloc[i]], abs=1e-6
+        )
+
+
+def test_route_map_labels_arrivals_of_any_kind() -> None:
+    """Arrivals as minutes, timestamps (with zone), text or missing label the stops alike."""
+    stamps = pd.to_datetime(["2027-01-04 10:00", "2027-01-04 09:00"]).tz_localize("Europe/Berlin")
+    cases: list[tuple[list[Any], str]] = [
+        ([600.0, 540.0], "W1 Mon #1 C2 09:00"),
+        (list(stamps), "W1 Mon #1 C2 09:00"),
+        (["10:00", "09:00"], "W1 Mon #1 C2 09:00"),
+        ([None, float("nan")], 'W1 Mon #1 C2"'),
+    ]
+    for arrival, expected in cases:
+        visits = VISITS.head(2).assign(arrival=arrival)
+        html = route_map(visits, CUSTOMERS, REPS, rep_id="R1", tiles=None).get_root().render()
+        assert expected in html

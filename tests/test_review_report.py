@@ -80,12 +80,25 @@ def test_write_review_end_to_end(tmp_path: Path) -> None:
         report.files
     )
     html = (tmp_path / "review_customers_by_grade.html").read_text()
-    assert html.count("L.circleMarker(") == len(customers)
+    assert html.count('"type": "Feature"') == len(customers)  # one GeoJSON point each
     scorecard = pd.read_csv(tmp_path / "review_scorecard.csv")
     assert sorted(scorecard["rank"])[0] == 1 and len(scorecard) == customers["rep_id"].nunique()
     assert 0.85 < report.execution.overall["compliance"] < 0.99
     json.dumps(report.to_dict(), allow_nan=False)
     assert "journey-plan compliance" in report.summary()
+    # the reps have supervisors: both audit levels, the areas' scorecard and the stop rule
+    assert {
+        "review_audit_areas.csv",
+        "review_audit_dealer_reps.csv",
+        "review_scorecard_areas.csv",
+        "review_stop_rule.csv",
+    } <= set(report.files)
+    assert report.area_audit is not None and report.dealer_rep_audit is not None
+    assert set(report.area_audit.sample["visited_by"]) == {"company", "dealer"}
+    company = set(region.reps.loc[region.reps["kind"] == "company", "rep_id"])
+    assert set(report.area_audit.sample["area_rep_id"]) <= company
+    assert set(report.dealer_rep_audit.sample["auditor"]) <= company
+    assert report.area_scorecard is not None and "area_rep_id" in report.area_scorecard.table
     with pytest.raises(ValidationError, match="'grade' is missing"):
         write_review(
             tmp_path,

@@ -208,3 +208,29 @@ def test_every_customer_with_an_eligible_rep_gets_an_eligible_rep(
             assert a.reason[i] in {"no_rep", "no_pattern", "too_far", "opening_hours"}
     served = np.bincount(a.rep[a.rep >= 0], minlength=inputs.n_reps)
     assert np.all((a.load > 0) <= (served > 0))
+
+
+def test_assignment_skips_nearer_reps_who_may_not_serve() -> None:
+    """A dealer store by a company rep's home goes to its dealer's far rep; a key one need not."""
+    reps = TWO_REPS.assign(
+        kind=["company", "dealer"], dealer_id=pd.Series([None, "D1"], dtype=object)
+    )
+    customers = _line(3).assign(
+        dealer_id=pd.Series(["D1", "D1", None], dtype=object), key_account=[False, True, False]
+    )
+    inputs, assignment = _assign(customers, reps)
+    assert [str(inputs.rep_ids[r]) for r in assignment.rep] == ["B", "A", "A"]
+    assert [sorted(str(inputs.rep_ids[r]) for r in e) for e in assignment.eligible] == [
+        ["B"],
+        ["A", "B"],
+        ["A"],
+    ]
+
+
+def test_daily_maximum_limits_a_reps_share() -> None:
+    """A rep allowed 3 visits a day takes at most 3 of 6 one-day customers near it."""
+    _, free = _assign(_line(6), TWO_REPS)
+    _, capped = _assign(_line(6), TWO_REPS.assign(max_visits_per_day=[3, 10]))
+    assert np.bincount(free.rep, minlength=2)[0] > 3
+    assert 0 < np.bincount(capped.rep, minlength=2)[0] <= 3
+    assert capped.capacity[0] < free.capacity[0] and capped.capacity[1] == free.capacity[1]

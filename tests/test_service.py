@@ -27,23 +27,25 @@ GRADE_BODY: dict[str, Any] = {
 
 @pytest.fixture
 def client() -> Iterator[Client]:
-    c = Client(ServiceConfig())
+    c = Client(ServiceConfig(job_store=":memory:"))
     yield c
     c.close()
 
 
 def make_client(**limits: Any) -> Client:
-    return Client(ServiceConfig(**limits))
+    return Client(ServiceConfig(job_store=":memory:", **limits))
 
 
 def assert_error(response: httpx.Response, status: int, type_: str) -> str:
-    """Check the JSON error body and return its message."""
+    """Check the problem details body (RFC 9457) and return its detail."""
     assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
-    assert set(body) == {"error"}
-    assert body["error"]["type"] == type_
-    message: str = body["error"]["message"]
+    assert {"type", "title", "status", "detail", "instance"} <= set(body)
+    assert set(body) <= {"type", "title", "status", "detail", "instance", "errors", "job"}
+    assert body["type"] == f"/problems/{type_}" and body["status"] == status
+    assert body["instance"] == response.request.url.path
+    message: str = body["detail"]
     assert "Traceback" not in response.text and "/work/" not in response.text
     assert ".py" not in response.text
     return message
@@ -127,8 +129,10 @@ def test_library_validation_error_names_table_column_and_ids(client: Client) -> 
     message = assert_error(response, 422, "validation_error")
     assert "customers: column 'customer_id'" in message
     assert "'a'" in message
-    problems = response.json()["error"]["problems"]
-    assert problems and all(p.startswith("customers") for p in problems)
+    entries = response.json()["errors"]  # one entry per problem
+    assert entries and all(e["table"] == "customers" for e in entries)
+    assert "customer_id" in {e["column"] for e in entries}
+    assert all(e["detail"] in message for e in entries)
 
 
 # ----------------------------------------------------------------------- limits

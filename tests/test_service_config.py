@@ -105,12 +105,12 @@ def test_module_entry_point_refuses_public_bind_without_key(
 
 def test_docs_need_the_key_when_one_is_set() -> None:
     """/docs, /redoc and /openapi.json answer 401 without the key, 200 with it."""
-    with InProcessClient(ServiceConfig(api_key="k")) as client:
+    with InProcessClient(ServiceConfig(job_store=":memory:", api_key="k")) as client:
         for path in ("/docs", "/redoc", "/openapi.json"):
             assert client.get(path).status_code == 401, path
             assert client.get(path, headers={"X-API-Key": "k"}).status_code == 200, path
         assert client.get("/v1/health").status_code == 200
-    with InProcessClient(ServiceConfig()) as client:
+    with InProcessClient(ServiceConfig(job_store=":memory:")) as client:
         assert client.get("/openapi.json").json()["info"]["title"] == "territory"
 
 
@@ -124,8 +124,8 @@ def test_reps_per_request_are_limited() -> None:
         "time_limit": 1,
     }
     assert ServiceConfig.from_env({"TERRITORY_MAX_REPS": "2"}).max_reps == 2
-    with InProcessClient(ServiceConfig(max_reps=2)) as client:
+    with InProcessClient(ServiceConfig(job_store=":memory:", max_reps=2)) as client:
         response = client.post("/v1/territories", json=body)
     assert response.status_code == 422
-    error = response.json()["error"]
-    assert error["type"] == "limit_exceeded" and "TERRITORY_MAX_REPS" in error["message"]
+    error = response.json()
+    assert error["type"] == "/problems/limit_exceeded" and "TERRITORY_MAX_REPS" in error["detail"]

@@ -154,9 +154,10 @@ def test_failures_become_job_errors(store: JobStore) -> None:
 
     ids = [store.submit("demo", w)["id"] for w in (invalid, infeasible, broken)]
     errors = [wait_for(store, i, {"failed"})["error"] for i in ids]
-    assert errors[0]["type"] == "validation_error" and "'lat'" in errors[0]["message"]
-    assert errors[1] == {"type": "infeasible", "message": "needs 30 days, the cycle has 20"}
-    assert errors[2]["type"] == "internal_error" and "secret" not in errors[2]["message"]
+    assert errors[0]["type"] == "/problems/validation_error" and "'lat'" in errors[0]["detail"]
+    assert errors[1]["type"] == "/problems/infeasible"
+    assert errors[1]["detail"] == "needs 30 days, the cycle has 20"
+    assert errors[2]["type"] == "/problems/internal_error" and "secret" not in errors[2]["detail"]
 
 
 def test_too_many_active_jobs_are_refused(store: JobStore) -> None:
@@ -180,7 +181,8 @@ def test_finished_jobs_expire_after_ttl(store: JobStore, clock: ManualClock) -> 
     expired = store.get(job["id"])
     assert expired is not None and expired["state"] == "expired" and "result" not in expired
     assert (
-        expired["error"]["type"] == "expired" and "TERRITORY_JOB_TTL" in expired["error"]["message"]
+        expired["error"]["type"] == "/problems/expired"
+        and "TERRITORY_JOB_TTL" in expired["error"]["detail"]
     )
 
 
@@ -226,8 +228,8 @@ def test_results_are_bounded_by_bytes(clock: ManualClock) -> None:
         assert states == ["expired", "done", "done", "done"]
         big = store.submit("demo", lambda control: {"text": "x" * 200})
         failed = wait_for(store, big["id"], {"failed"})
-        assert failed["error"]["type"] == "result_too_large"
-        assert "TERRITORY_MAX_RESULT_BYTES" in failed["error"]["message"]
+        assert failed["error"]["type"] == "/problems/result_too_large"
+        assert "TERRITORY_MAX_RESULT_BYTES" in failed["error"]["detail"]
     finally:
         store.shutdown()
 
@@ -274,7 +276,7 @@ def test_shutdown_interrupts_jobs_past_grace_and_logs_each(
         for job in (running, queued):
             snapshot = again.get(job["id"])
             assert snapshot is not None and snapshot["state"] == "interrupted"
-            assert snapshot["error"]["type"] == "interrupted"
+            assert snapshot["error"]["type"] == "/problems/interrupted"
     finally:
         again.shutdown()
 
@@ -320,7 +322,7 @@ def test_jobs_of_a_dead_process_are_interrupted(tmp_path: Path, clock: ManualClo
     try:
         snapshot = store.get("ghost")
         assert snapshot is not None and snapshot["state"] == "interrupted"
-        assert "heartbeat" in snapshot["error"]["message"]
+        assert "heartbeat" in snapshot["error"]["detail"]
     finally:
         store.shutdown()
 
@@ -434,9 +436,56 @@ def test_sigterm_mid_job_then_restart_never_loses_a_job(tmp_path: Path) -> None:
         states = {name: r.json()["state"] for name, r in answers.items()}
         assert states == {"quick": "done", "long": "interrupted", "queued": "interrupted"}
         assert answers["quick"].json()["result"]["grades"]["customers"][0]["grade"] == "A"
-        assert answers["long"].json()["error"]["type"] == "interrupted"
+        assert answers["long"].json()["error"]["type"] == "/problems/interrupted"
         assert answers["long"].json()["started_at"] is not None
         assert answers["queued"].json()["started_at"] is None
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_two_uvicorn_workers_share_the_job_store(tmp_path: Path) -> None:
+    """With --workers 2, a job submitted to one worker is answered by whichever one polls."""
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, "TERRITORY_JOB_STORE": str(tmp_path / "jobs.sqlite3")}
+    env.pop("TERRITORY_API_KEY", None)
+    log = tmp_path / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "territory.service", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{url}/v1/health", timeout=1.0)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+        body = {
+            "customers": [{"customer_id": "a", "relationship": 5, "potential": 900.0}],
+            "scheme": {"name": "matrix", "parameters": {"high_potential": 500}},
+        }
+        ids = [httpx.post(f"{url}/v1/jobs/grade", json=body).json()["id"] for _ in range(4)]
+        answers = []
+        for _ in range(20):  # fresh connections, spread over both workers
+            for job_id in ids:
+                response = httpx.get(f"{url}/v1/jobs/{job_id}")
+                assert response.status_code == 200, response.text
+                answers.append(response.json()["state"])
+        assert answers[-len(ids) :] == ["done"] * len(ids)
+        listed = httpx.get(f"{url}/v1/jobs").json()["jobs"]
+        assert sorted(job["id"] for job in listed) == sorted(ids)
+        text = log.read_text()
+        assert "Started parent process" in text and text.count("Started server process") == 2
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)

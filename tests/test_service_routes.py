@@ -34,7 +34,7 @@ SMALL: dict[str, Any] = {
 
 @pytest.fixture
 def client() -> Iterator[Client]:
-    c = Client(ServiceConfig(job_workers=1, max_time_limit=20))
+    c = Client(ServiceConfig(job_store=":memory:", job_workers=1, max_time_limit=20))
     yield c
     c.close()
 
@@ -141,21 +141,21 @@ def test_plan_routes_validation_error_names_table_column_ids(client: Client) -> 
     body["customers"][1]["service_minutes"] = -5
     response = client.request("POST", "/v1/plan-routes", json=body)
     assert response.status_code == 422, response.text
-    error = response.json()["error"]
-    assert error["type"] == "validation_error"
-    assert "customers: column 'service_minutes'" in error["message"] and "'b'" in error["message"]
+    error = response.json()
+    assert error["type"] == "/problems/validation_error"
+    assert "customers: column 'service_minutes'" in error["detail"] and "'b'" in error["detail"]
 
 
 def test_plan_routes_limits(client: Client) -> None:
     """time_limit above TERRITORY_MAX_TIME_LIMIT and too many customers get 422."""
     response = client.request("POST", "/v1/plan-routes", json={**SMALL, "time_limit": 21})
     assert response.status_code == 422
-    assert "TERRITORY_MAX_TIME_LIMIT" in response.json()["error"]["message"]
-    small = Client(ServiceConfig(max_customers=1))
+    assert "TERRITORY_MAX_TIME_LIMIT" in response.json()["detail"]
+    small = Client(ServiceConfig(job_store=":memory:", max_customers=1))
     try:
         response = small.request("POST", "/v1/plan-routes", json=SMALL)
         assert response.status_code == 422
-        assert "limit of 1 (TERRITORY_MAX_CUSTOMERS)" in response.json()["error"]["message"]
+        assert "limit of 1 (TERRITORY_MAX_CUSTOMERS)" in response.json()["detail"]
     finally:
         small.close()
 
@@ -165,7 +165,7 @@ def test_plan_routes_bad_option_types_are_422(client: Client) -> None:
     for change in ({"engine": "magic"}, {"time_limit": "soon"}, {"cycle": {"weeks": 0}}):
         response = client.request("POST", "/v1/plan-routes", json={**SMALL, **change})
         assert response.status_code == 422, change
-        assert response.json()["error"]["type"] == "invalid_request"
+        assert response.json()["type"] == "/problems/invalid_request"
 
 
 def test_plan_routes_job_reports_progress_and_result(client: Client) -> None:

@@ -82,7 +82,7 @@ def test_real_server_answers_over_http(server: str) -> None:
     big = {"customers": [{"customer_id": f"C{i}", "potential": i} for i in range(10_000)]}
     refused = httpx.post(f"{server}/v1/grade", json=big, headers={"X-API-Key": "test-key"})
     assert refused.status_code == 413
-    assert "TERRITORY_MAX_BODY_BYTES" in refused.json()["error"]["message"]
+    assert "TERRITORY_MAX_BODY_BYTES" in refused.json()["detail"]
 
 
 @pytest.mark.slow
@@ -127,7 +127,7 @@ def test_500_keeps_the_keep_alive_connection_usable() -> None:
 
     from territory.service import ServiceConfig, create_app
 
-    app = create_app(ServiceConfig())
+    app = create_app(ServiceConfig(job_store=":memory:"))
 
     async def broken() -> None:
         raise RuntimeError("boom")
@@ -148,7 +148,7 @@ def test_500_keeps_the_keep_alive_connection_usable() -> None:
         connection.request("GET", "/v1/broken")
         failed = connection.getresponse()
         assert failed.status == 500
-        assert json.loads(failed.read())["error"]["type"] == "internal_error"
+        assert json.loads(failed.read())["type"] == "/problems/internal_error"
         assert (failed.getheader("connection") or "").lower() != "close"
         socket_before = connection.sock
         connection.request("GET", "/v1/health")  # same socket: raises if it was closed

@@ -18,7 +18,7 @@ from territory.service.testing import InProcessClient as Client
 
 @pytest.fixture
 def client() -> Iterator[Client]:
-    c = Client(ServiceConfig(job_workers=1, max_time_limit=30))
+    c = Client(ServiceConfig(job_store=":memory:", job_workers=1, max_time_limit=30))
     yield c
     c.close()
 
@@ -89,7 +89,7 @@ def test_territories_time_limit_over_limit_is_422(client: Client, region: Any) -
         "POST", "/v1/territories", json=territories_body(region, time_limit=31)
     )
     assert response.status_code == 422
-    message = response.json()["error"]["message"]
+    message = response.json()["detail"]
     assert "31 s" in message and "30 s" in message and "TERRITORY_MAX_TIME_LIMIT" in message
 
 
@@ -99,11 +99,11 @@ def test_territories_bad_reps_name_table_column_ids(client: Client, region: Any)
     body["reps"][0]["home_lat"] = 123.0
     response = client.request("POST", "/v1/territories", json=body)
     assert response.status_code == 422, response.text
-    error = response.json()["error"]
+    error = response.json()
     rep_id = body["reps"][0]["rep_id"]
-    assert error["type"] == "validation_error"
-    assert "reps" in error["message"] and "home_lat" in error["message"]
-    assert rep_id in error["message"]
+    assert error["type"] == "/problems/validation_error"
+    assert "reps" in error["detail"] and "home_lat" in error["detail"]
+    assert rep_id in error["detail"]
 
 
 # ----------------------------------------------------------------------- allocation
@@ -144,7 +144,7 @@ def test_allocate_infeasible_bounds_is_422(client: Client) -> None:
     }
     response = client.request("POST", "/v1/allocate", json=body)
     assert response.status_code == 422, response.text
-    assert response.json()["error"]["type"] == "infeasible"
+    assert response.json()["type"] == "/problems/infeasible"
 
 
 # ----------------------------------------------------------------------- jobs
@@ -177,7 +177,7 @@ def test_queued_job_cancelled_never_starts(client: Client, region: Any) -> None:
     final = client.request("GET", f"/v1/jobs/{second['id']}").json()
     assert final["state"] == "cancelled" and final["started_at"] is None and "result" not in final
     again = client.request("DELETE", f"/v1/jobs/{first['id']}")
-    assert again.status_code == 409 and again.json()["error"]["type"] == "conflict"
+    assert again.status_code == 409 and again.json()["type"] == "/problems/conflict"
 
 
 def test_job_with_invalid_input_is_refused_or_fails(client: Client, region: Any) -> None:
@@ -187,12 +187,15 @@ def test_job_with_invalid_input_is_refused_or_fails(client: Client, region: Any)
     job = client.request("POST", "/v1/jobs/territories", json=body).json()
     failed = wait_for(client, job["id"], {"failed", "done"})
     assert failed["state"] == "failed"
-    assert failed["error"]["type"] == "validation_error" and "lon" in failed["error"]["message"]
+    assert (
+        failed["error"]["type"] == "/problems/validation_error"
+        and "lon" in failed["error"]["detail"]
+    )
 
 
 def test_too_many_jobs_is_429_with_retry_after(region: Any) -> None:
     """Beyond TERRITORY_MAX_JOBS queued or running jobs, submissions get 429 + Retry-After."""
-    c = Client(ServiceConfig(job_workers=1, max_jobs=1))
+    c = Client(ServiceConfig(job_store=":memory:", job_workers=1, max_jobs=1))
     try:
         body = territories_body(region)
         first = c.request("POST", "/v1/jobs/territories", json=body)
@@ -200,7 +203,7 @@ def test_too_many_jobs_is_429_with_retry_after(region: Any) -> None:
         refused = c.request("POST", "/v1/jobs/territories", json=body)
         assert refused.status_code == 429
         assert refused.headers["retry-after"].isdigit()
-        message = refused.json()["error"]["message"]
+        message = refused.json()["detail"]
         assert "limit is 1" in message and "TERRITORY_MAX_JOBS" in message
         c.request("DELETE", f"/v1/jobs/{first.json()['id']}")
     finally:
@@ -209,7 +212,7 @@ def test_too_many_jobs_is_429_with_retry_after(region: Any) -> None:
 
 def test_sync_solves_over_max_pending_get_503(region: Any) -> None:
     """Beyond TERRITORY_MAX_PENDING concurrent synchronous solves, requests get 503."""
-    c = Client(ServiceConfig(max_pending=1))
+    c = Client(ServiceConfig(job_store=":memory:", max_pending=1))
     body = territories_body(region)
 
     async def two_at_once() -> list[httpx.Response]:
@@ -223,7 +226,7 @@ def test_sync_solves_over_max_pending_get_503(region: Any) -> None:
         assert statuses == [200, 503]
         refused = next(r for r in asyncio.run(two_at_once()) if r.status_code == 503)
         assert refused.headers["retry-after"].isdigit()
-        assert "TERRITORY_MAX_PENDING" in refused.json()["error"]["message"]
+        assert "TERRITORY_MAX_PENDING" in refused.json()["detail"]
     finally:
         c.close()
 

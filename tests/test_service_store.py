@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from territory.errors import TerritoryError
+from territory.service._problems import problem
 from territory.service._store import (
     JobDatabase,
     JobState,
@@ -60,13 +61,27 @@ def test_round_trip_keeps_every_field(db: JobDatabase, clock: ManualClock) -> No
 
 
 def test_failed_job_keeps_its_error(db: JobDatabase) -> None:
-    """A failed job reads back with its error and without a result."""
+    """A failed job reads back with its error (as problem details) and without a result."""
+    db.create("j1", "grade", owner="me")
+    db.start("j1")
+    db.finish("j1", JobState.FAILED, error=problem("infeasible", "30 > 20"))
+    snapshot = db.get("j1").snapshot()  # type: ignore[union-attr]
+    assert snapshot["state"] == "failed" and "result" not in snapshot
+    assert snapshot["error"] == {
+        "type": "/problems/infeasible",
+        "title": "Infeasible request",
+        "status": 422,
+        "detail": "30 > 20",
+    }
+
+
+def test_error_stored_by_an_older_version_reads_as_a_problem(db: JobDatabase) -> None:
+    """An error stored as {type, message} (before problem details) reads back as a problem."""
     db.create("j1", "grade", owner="me")
     db.start("j1")
     db.finish("j1", JobState.FAILED, error={"type": "infeasible", "message": "30 > 20"})
-    snapshot = db.get("j1").snapshot()  # type: ignore[union-attr]
-    assert snapshot["state"] == "failed" and "result" not in snapshot
-    assert snapshot["error"] == {"type": "infeasible", "message": "30 > 20"}
+    error = db.get("j1").snapshot()["error"]  # type: ignore[union-attr]
+    assert error["type"] == "/problems/infeasible" and error["detail"] == "30 > 20"
 
 
 def test_transitions_are_conditional(db: JobDatabase) -> None:
@@ -96,7 +111,11 @@ def test_interrupt_marks_only_active_jobs(db: JobDatabase) -> None:
     for job_id in ("queued", "running"):
         snapshot = db.get(job_id).snapshot()  # type: ignore[union-attr]
         assert snapshot["state"] == "interrupted" and snapshot["finished_at"] is not None
-        assert snapshot["error"] == {"type": "interrupted", "message": "the server shut down"}
+        assert snapshot["error"] == {
+            "type": "/problems/interrupted",
+            "title": "Job interrupted",
+            "detail": "the server shut down",
+        }
     assert db.get("done").state is JobState.DONE  # type: ignore[union-attr]
     assert db.get("other").state is JobState.QUEUED  # type: ignore[union-attr]
     assert db.interrupt([], reason="x") == []
@@ -124,9 +143,9 @@ def test_prune_bounds_result_bytes_oldest_first(db: JobDatabase, clock: ManualCl
     assert db.result_bytes() == 202
     tombstone = db.get("j0").snapshot()  # type: ignore[union-attr]
     assert tombstone["state"] == "expired" and "result" not in tombstone
-    assert tombstone["error"]["type"] == "expired"
-    assert "(done)" in tombstone["error"]["message"]
-    assert "TERRITORY_MAX_RESULT_BYTES" in tombstone["error"]["message"]
+    assert tombstone["error"]["type"] == "/problems/expired"
+    assert "(done)" in tombstone["error"]["detail"]
+    assert "TERRITORY_MAX_RESULT_BYTES" in tombstone["error"]["detail"]
     assert db.count() == 2 and db.count(expired=True) == 3
 
 
@@ -143,8 +162,8 @@ def test_prune_expires_by_ttl_and_count_and_spares_active_jobs(
     expired = db.prune(ttl=50, max_result_bytes=10**6, max_jobs=3)
     assert expired == ["j0", "old"]
     assert db.get("queued").state is JobState.QUEUED  # type: ignore[union-attr]
-    assert "TERRITORY_JOB_TTL" in db.get("old").error["message"]  # type: ignore[union-attr,index]
-    assert "TERRITORY_MAX_JOB_TABLE" in db.get("j0").error["message"]  # type: ignore[union-attr,index]
+    assert "TERRITORY_JOB_TTL" in db.get("old").error["detail"]  # type: ignore[union-attr,index]
+    assert "TERRITORY_MAX_JOB_TABLE" in db.get("j0").error["detail"]  # type: ignore[union-attr,index]
 
 
 def test_tombstones_are_deleted_after_a_week(db: JobDatabase, clock: ManualClock) -> None:

@@ -323,3 +323,22 @@ def test_duplicate_column_names_are_a_validation_error() -> None:
     reps = reps_frame()
     reps.columns = ["rep_id", *reps.columns[1:-1], "rep_id"]
     assert "reps: column 'rep_id' appears 2 times" in error_text(validate_reps, reps)
+
+
+def test_key_account_and_locked_rep_are_normalised() -> None:
+    """key_account becomes bool (missing = no); locked_rep_id must name a known rep."""
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "lon": [9.0, 9.1, 9.2],
+            "lat": [48.0, 48.0, 48.0],
+            "key_account": ["Yes", None, 0],
+            "locked_rep_id": pd.Series([" r1 ", None, "ghost"], dtype=object),
+        }
+    )
+    reps = pd.DataFrame({"rep_id": ["r1"], "home_lon": [9.0], "home_lat": [48.0]})
+    frame = validate_customers(customers.iloc[:2])
+    assert frame["key_account"].tolist() == [True, False]
+    assert frame["locked_rep_id"].tolist() == ["r1", None]
+    with pytest.raises(ValidationError, match=r"'locked_rep_id' has 1 values that no rep has.*'c'"):
+        validate_customers(customers, reps=reps)

@@ -68,7 +68,7 @@ def test_same_seed_same_plan_and_executor_matches() -> None:
 
 
 def test_dealer_nesting_and_locks_on_sample_region() -> None:
-    """Dealer stores go to their dealer's reps, the rest to company reps; locks hold."""
+    """Plain dealer stores go to their dealer's reps, the rest (key ones too) to company reps."""
     region = sample_region(600, seed=4)
     customers = region.customers.copy()
     company = region.reps[region.reps["kind"] == "company"]["rep_id"].tolist()
@@ -83,6 +83,10 @@ def test_dealer_nesting_and_locks_on_sample_region() -> None:
         region.reps[["rep_id", "kind", "dealer_id"]], on="rep_id", suffixes=("", "_rep")
     )
     dealer_store = merged["dealer_id"].notna() & (merged["kind"] == "store")
+    key_dealer_store = dealer_store & merged["key_account"]
+    assert key_dealer_store.any()
+    assert (merged.loc[key_dealer_store, "kind_rep"] == "company").all()
+    dealer_store &= ~merged["key_account"]
     assert (merged.loc[dealer_store, "kind_rep"] == "dealer").all()
     assert (
         merged.loc[dealer_store, "dealer_id"] == merged.loc[dealer_store, "dealer_id_rep"]

@@ -2,7 +2,10 @@
 
 ``territory demo --out DIR`` calls :func:`run_demo`, which writes the tables of each
 stage (CSV, plus GeoParquet for located tables), an HTML map, and returns a short
-text summary.
+text summary. Each stage's files have the names its own subcommand writes
+(:data:`territory.io.OUTPUT_NAMES`: ``grades``, ``visit_requirements``, ``assignment``,
+``territories``, ``visits``, ``days``, ``unplanned``, ``routes``, ``targets``), so the
+demo's folder feeds any subcommand (``territory plan --previous DIR`` included).
 
 Every file is first written to a temporary folder inside ``DIR`` and moved into place
 only when the whole demo has run (:class:`territory.io.OutputSet`): a demo that fails
@@ -12,14 +15,17 @@ or is interrupted leaves ``DIR`` as it was, and existing files are replaced only
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from territory.datasets import SampleRegion, sample_region
-from territory.io import OutputSet, check_not_existing, write_table
+from territory.io import OUTPUT_NAMES, OutputSet, check_not_existing, write_table
+from territory.progress import Progress, ProgressCallback, nested_progress, resolve_progress
 from territory.routing import RoutePlan
 from territory.tables import validate_customers, validate_dealers, validate_reps
 
@@ -37,15 +43,11 @@ DEMO_OUTPUTS: tuple[str, ...] = (
     "dealers.parquet",
     "sales.csv",
     "region_map.html",
-    "grades.csv",
-    "visit_requirements.csv",
-    "territories.csv",
-    "territory_totals.csv",
+    *(f"{name}.csv" for name in OUTPUT_NAMES["grade"]),
+    *(f"{name}.csv" for name in OUTPUT_NAMES["territories"]),
     "territories.geojson",
     "route_input.csv",
-    "route_visits.csv",
-    "route_days.csv",
-    "route_unplanned.csv",
+    *(f"{name}.csv" for name in OUTPUT_NAMES["plan"] if name != "routes"),
     "routes.geojson",
     "route_map.html",
     "targets.csv",
@@ -115,8 +117,10 @@ def run_demo(
     *,
     n_customers: int = 2000,
     seed: int = 0,
-    route_seconds: float = 60.0,
+    time_limit: float = 60.0,
     overwrite: bool = False,
+    progress: Progress = None,
+    route_seconds: float | None = None,
 ) -> DemoResult:
     """Run every stage on the sample region and write the results to ``out_dir``.
 
@@ -131,11 +135,18 @@ def run_demo(
         Size of the sample region.
     seed
         Seed of the sample region and of every stage.
-    route_seconds
-        Time budget of route planning, in seconds.
+    time_limit
+        Seconds for route planning (``time_limit`` of
+        :func:`~territory.routing.plan_routes`).
     overwrite
         Replace files of an earlier demo in ``out_dir``; by default the demo refuses
         to start when any of :data:`DEMO_OUTPUTS` exists there.
+    progress
+        Called as ``progress(done, total)`` after each of the six stages (sample
+        region, grading, territories, routes, targets, review); ``True`` shows a tqdm
+        bar, plus inner bars for the territories' parts and the routes' reps.
+    route_seconds
+        Deprecated name of ``time_limit``.
 
     Returns
     -------
@@ -147,17 +158,41 @@ def run_demo(
         When outputs exist and ``overwrite`` is false (nothing is computed or written),
         or moving the files into place failed (``out_dir`` is then unchanged).
     """
+    if route_seconds is not None:
+        warnings.warn(
+            "run_demo(route_seconds=...) is deprecated; use time_limit=...",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        time_limit = route_seconds
     final = Path(out_dir)
     check_not_existing([final / name for name in DEMO_OUTPUTS], overwrite=overwrite)
+    report = resolve_progress(progress, desc="demo", unit="stage")
     with OutputSet(final, overwrite=overwrite) as outputs:
         result = _run_stages(
-            outputs.folder(), n_customers=n_customers, seed=seed, route_seconds=route_seconds
+            outputs.folder(),
+            n_customers=n_customers,
+            seed=seed,
+            time_limit=time_limit,
+            report=report,
         )
     return DemoResult(out_dir=final, files=result.files, lines=result.lines)
 
 
-def _run_stages(out: Path, *, n_customers: int, seed: int, route_seconds: float) -> DemoResult:
+def _run_stages(
+    out: Path,
+    *,
+    n_customers: int,
+    seed: int,
+    time_limit: float,
+    report: ProgressCallback | None = None,
+) -> DemoResult:
     """Every stage, writing into ``out`` (the output set's temporary folder)."""
+
+    def stage(done: int) -> None:
+        if report is not None:
+            report(done, 6)
+
     region = sample_region(n_customers, seed=seed)
     files: list[str] = []
     lines: list[str] = []
@@ -171,21 +206,45 @@ def _run_stages(out: Path, *, n_customers: int, seed: int, route_seconds: float)
     _write_points(region.dealers, out, "dealers", files, "lon", "lat")
     _write_table(region.sales, out, "sales", files)
     _region_map(region, out, files)
+    stage(1)
 
     requirements = _grading_stage(region, out, files, lines)
+    stage(2)
     planned = region.customers.merge(requirements, on="customer_id", how="left", validate="1:1")
     planned["workload"] = planned["visits_per_cycle"] * planned["service_minutes"]
     planned["region"] = "region"
-    planned["team"] = planned["dealer_id"].fillna("company")
-    planned["rep_id"] = _territory_stage(planned, region.reps, out, files, lines, seed=seed)
+    planned["rep_id"] = _territory_stage(
+        planned,
+        region.reps,
+        out,
+        files,
+        lines,
+        seed=seed,
+        progress=nested_progress(report, "designing territories", unit="part"),
+    )
+    # The team is the rep's: a dealer's reps, or the company's (which also serve key
+    # accounts supplied by a dealer), so that every rep has one team.
+    team_of = dict(zip(region.reps["rep_id"], region.reps["dealer_id"], strict=True))
+    planned["team"] = planned["rep_id"].map(team_of).fillna("company")
+    stage(3)
     _write_table(planned, out, "route_input", files)
     route_plan = _routing_stage(
-        planned, region.reps, out, files, lines, seed=seed, time_limit=route_seconds
+        planned,
+        region.reps,
+        out,
+        files,
+        lines,
+        seed=seed,
+        time_limit=time_limit,
+        progress=nested_progress(report, "planning reps", unit="rep"),
     )
+    stage(4)
     targets = _allocation_stage(region, planned, out, files, lines)
+    stage(5)
     _review_stage(
         region, planned, region.reps, route_plan.to_frame(), targets, out, files, lines, seed=seed
     )
+    stage(6)
     return DemoResult(out_dir=out, files=files, lines=lines)
 
 
@@ -202,7 +261,7 @@ def _grading_stage(
     lines += [
         "",
         "grading (relationship x potential):",
-        grades.summary().to_string(index=False),
+        grades.summary(),
         check.summary(),
     ]
     return requirements
@@ -216,6 +275,7 @@ def _territory_stage(
     lines: list[str],
     *,
     seed: int,
+    progress: ProgressCallback | None = None,
 ) -> pd.Series:
     """Split the region among the reps: balanced workload, potential and counts."""
     from territory.territories import design_territories
@@ -226,9 +286,10 @@ def _territory_stage(
         balance={"workload": 0.05, "potential": 0.10, "count": 0.10},
         seed=seed,
         time_limit=60.0,
+        progress=progress,
     )
-    _write_table(plan.to_frame(), out, "territories", files)
-    _write_table(plan.territories, out, "territory_totals", files)
+    _write_table(plan.to_frame(), out, "assignment", files)
+    _write_table(plan.territories, out, "territories", files)
     plan.to_geodataframe().to_file(out / "territories.geojson", driver="GeoJSON")
     files.append("territories.geojson")
     lines += ["", "territories:", plan.summary()]
@@ -245,14 +306,15 @@ def _routing_stage(
     *,
     seed: int,
     time_limit: float,
+    progress: ProgressCallback | None = None,
 ) -> RoutePlan:
     """Plan every rep's 4-week cycle and draw the first rep's first week on a map."""
     from territory.routing import plan_routes
 
-    plan = plan_routes(customers, reps, time_limit=time_limit, seed=seed)
-    _write_table(plan.to_frame(), out, "route_visits", files)
-    _write_table(plan.days, out, "route_days", files)
-    _write_table(plan.unplanned, out, "route_unplanned", files)
+    plan = plan_routes(customers, reps, time_limit=time_limit, seed=seed, progress=progress)
+    _write_table(plan.to_frame(), out, "visits", files)
+    _write_table(plan.days.round(2), out, "days", files)
+    _write_table(plan.unplanned, out, "unplanned", files)
     plan.to_geodataframe().to_file(out / "routes.geojson", driver="GeoJSON")
     files.append("routes.geojson")
     try:
@@ -340,7 +402,7 @@ def _review_stage(
         seed=seed,
     )
     files += [f"review/{name}" for name in report.files]
-    lines += ["", "review:", report.summary()]
+    lines += ["", "review:", dataclasses.replace(report, out_dir=Path("review")).summary()]
 
 
 def _month_before(sales: pd.DataFrame, months: int) -> str:

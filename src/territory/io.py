@@ -1,7 +1,16 @@
-"""Read and write tables as CSV, GeoJSON or GeoParquet, chosen by file suffix.
+"""Read and write tables as CSV, Parquet, GeoParquet, GeoJSON, GeoPackage or Excel.
 
-Used by the command line; handy in scripts too. Id columns (``*_id``) are read as
-strings so that ``"007"`` stays ``"007"``.
+The format is chosen by the file suffix (:data:`FORMATS` maps the command line's
+``--format`` names to suffixes). Used by the command line; handy in scripts too. Id
+columns (``*_id``) of CSV and Excel files are read as strings so that ``"007"`` stays
+``"007"``. A file that cannot be read (missing, empty, not UTF-8, malformed) is a
+:class:`~territory.errors.ValidationError` naming the file and the reason.
+
+Geometry: a GeoDataFrame keeps its geometry in every format (as WKT text in CSV and
+Excel); a plain table with ``lon``/``lat`` columns gets point geometry in the geo
+formats (GeoJSON, GeoPackage, GeoParquet, and ``.parquet``); a table without location
+is written with empty geometry to GeoJSON and GeoParquet (features with ``"geometry":
+null``) and as an attribute table to GeoPackage, and reads back without geometry.
 
 Writing never loses data:
 
@@ -19,11 +28,13 @@ Writing never loses data:
 from __future__ import annotations
 
 import contextlib
+import csv
 import logging
 import os
 import shutil
 import tempfile
 import uuid
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
@@ -32,7 +43,16 @@ import pandas as pd
 
 from territory.errors import OutputError, ValidationError, format_ids
 
-__all__ = ["SUFFIXES", "OutputSet", "check_not_existing", "read_table", "write_table"]
+__all__ = [
+    "FORMATS",
+    "OUTPUT_NAMES",
+    "SUFFIXES",
+    "TABLE_FORMATS",
+    "OutputSet",
+    "check_not_existing",
+    "read_table",
+    "write_table",
+]
 
 logger = logging.getLogger("territory")
 
@@ -40,7 +60,31 @@ logger = logging.getLogger("territory")
 TEMP_PREFIX = ".territory-tmp-"
 
 #: Suffixes understood by :func:`read_table` and :func:`write_table`.
-SUFFIXES = (".csv", ".geojson", ".json", ".parquet", ".geoparquet")
+SUFFIXES = (".csv", ".geojson", ".json", ".parquet", ".geoparquet", ".gpkg", ".xlsx")
+
+#: Output formats of the command line (``--format``) and the suffix each writes.
+FORMATS: dict[str, str] = {
+    "csv": ".csv",
+    "parquet": ".parquet",
+    "geoparquet": ".geoparquet",
+    "geojson": ".geojson",
+    "gpkg": ".gpkg",
+    "xlsx": ".xlsx",
+}
+
+#: The formats that suit tables without location (no empty geometry).
+TABLE_FORMATS: tuple[str, ...] = ("csv", "parquet", "xlsx")
+
+#: File stems of each stage's outputs, the same whether ``territory demo`` or the
+#: stage's own subcommand writes them (the suffix follows the format).
+OUTPUT_NAMES: dict[str, tuple[str, ...]] = {
+    "grade": ("grades", "visit_requirements"),
+    "territories": ("assignment", "territories"),
+    "plan": ("visits", "days", "unplanned", "routes"),
+    "allocate": ("targets",),
+}
+
+_GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".geoparquet")
 
 
 def _suffix(path: Path) -> str:
@@ -54,42 +98,119 @@ def _suffix(path: Path) -> str:
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a table from CSV, GeoJSON or (Geo)Parquet.
+    """Read a table from CSV, GeoJSON, (Geo)Parquet, GeoPackage or Excel.
 
     Parameters
     ----------
     path
-        The file; its suffix picks the format.
+        The file; its suffix picks the format. CSV files must be UTF-8 text.
 
     Returns
     -------
     pandas.DataFrame
-        A GeoDataFrame for GeoJSON and GeoParquet files that carry geometry.
+        A GeoDataFrame for geo files whose rows carry geometry; a plain table when
+        the file has no geometry or only empty geometry.
 
     Raises
     ------
     ValidationError
-        When the file is missing or of an unknown type.
+        When the file is missing, a folder, empty, of an unknown type, not UTF-8 text
+        or malformed; the message names the file and the reason.
     """
     file = Path(path)
     suffix = _suffix(file)
     if not file.exists():
         raise ValidationError(f"{file}: no such file")
+    if file.is_dir():
+        raise ValidationError(f"{file}: is a folder, not a table file")
+    if file.stat().st_size == 0:
+        raise ValidationError(f"{file}: the file is empty (expected a header row at least)")
+    try:
+        return _read(file, suffix)
+    except UnicodeDecodeError:
+        raise ValidationError(
+            f"{file}: not UTF-8 text ({_first_bad_byte(file)}); save it as UTF-8"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise ValidationError(f"{file}: no columns (expected a header row)") from None
+    except ImportError as error:
+        raise ValidationError(f"{file}: {error}") from None
+    except ValidationError:
+        raise
+    except Exception as error:  # every parser has its own errors: all mean a bad file
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise ValidationError(f"{file}: cannot be read as {suffix[1:]}: {reason}") from None
+
+
+def _first_bad_byte(file: Path) -> str:
+    """Where the first byte that is not UTF-8 is, e.g. ``"line 2: byte 0xf6"``."""
+    data = file.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return f"line {line}: byte 0x{data[error.start]:02x}"
+    return "a byte sequence that is not UTF-8"
+
+
+def _read(file: Path, suffix: str) -> pd.DataFrame:
+    """Parse ``file`` in the format of ``suffix`` (errors are the parsers' own)."""
     if suffix == ".csv":
-        header = pd.read_csv(file, nrows=0)
-        ids = {c: str for c in header.columns if c.endswith("_id") or c == "id"}
-        return pd.read_csv(file, dtype=ids, keep_default_na=True)
+        with file.open(encoding="utf-8", newline="") as handle:
+            _refuse_repeated_names(file, next(csv.reader(handle), []))
+        header = pd.read_csv(file, nrows=0, encoding="utf-8")
+        with warnings.catch_warnings():
+            # More fields than header names: pandas would silently make them the index.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(
+                file, dtype=_id_types(header.columns), encoding="utf-8", index_col=False
+            )
+    if suffix == ".xlsx":
+        _require_openpyxl()
+        first = pd.read_excel(file, header=None, nrows=1, engine="openpyxl")
+        _refuse_repeated_names(file, [str(v) for v in first.iloc[0]] if len(first) else [])
+        header = pd.read_excel(file, nrows=0, engine="openpyxl")
+        return pd.read_excel(file, dtype=_id_types(header.columns), engine="openpyxl")
     import geopandas as gpd
 
     table: pd.DataFrame
-    if suffix in (".geojson", ".json"):
+    if suffix in (".parquet", ".geoparquet"):
+        try:
+            table = gpd.read_parquet(file)
+        except ValueError:  # plain Parquet without geo metadata
+            return pd.read_parquet(file)
+    else:
         table = gpd.read_file(file)
-        return table
-    try:
-        table = gpd.read_parquet(file)
-    except ValueError:  # plain Parquet without geo metadata
-        table = pd.read_parquet(file)
+    return _without_empty_geometry(table)
+
+
+def _refuse_repeated_names(file: Path, names: list[str]) -> None:
+    """A header naming a column twice is refused (pandas would rename one to ``x.1``)."""
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValidationError(
+            f"{file}: the header names {', '.join(map(repr, repeated))} more than once"
+        )
+
+
+def _id_types(columns: pd.Index) -> dict[str, type[str]]:
+    return {str(c): str for c in columns if str(c).endswith("_id") or c == "id"}
+
+
+def _without_empty_geometry(table: pd.DataFrame) -> pd.DataFrame:
+    """A plain table when no row has a geometry (a table written without location)."""
+    import geopandas as gpd
+
+    if isinstance(table, gpd.GeoDataFrame) and len(table) and table.geometry.isna().all():
+        return pd.DataFrame(table.drop(columns=table.geometry.name))
     return table
+
+
+def _require_openpyxl() -> None:
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:
+        raise ImportError("Excel files need openpyxl: pip install 'territory[excel]'") from None
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -149,34 +270,53 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
-def _write_to(table: pd.DataFrame, file: Path, suffix: str, lon: str, lat: str) -> None:
+def _write_to(table: pd.DataFrame, file: Path, suffix: str, lon: str, lat: str, layer: str) -> None:
     """Write ``table`` in the format of ``suffix`` to ``file`` (any name)."""
     import geopandas as gpd
 
-    if suffix == ".csv":
+    if suffix in (".csv", ".xlsx"):
         if isinstance(table, gpd.GeoDataFrame):
-            table = pd.DataFrame(table.assign(geometry=table.geometry.to_wkt()))
-        table.to_csv(file, index=False)
+            table = pd.DataFrame(table).assign(**{table.geometry.name: table.geometry.to_wkt()})
+        if suffix == ".csv":
+            table.to_csv(file, index=False)
+        else:
+            _require_openpyxl()
+            _excel_safe(table).to_excel(file, index=False, engine="openpyxl", sheet_name=layer)
         return
-    geo: gpd.GeoDataFrame
+    geo: gpd.GeoDataFrame | None
     if isinstance(table, gpd.GeoDataFrame):
         geo = table
-    else:
-        if lon not in table.columns or lat not in table.columns:
-            if suffix in (".parquet",):
-                table.to_parquet(file, index=False)
-                return
-            raise ValidationError(
-                f"{file.name}: a table without geometry or '{lon}'/'{lat}' columns cannot be "
-                "written as GeoJSON; use .csv or .parquet"
-            )
+    elif lon in table.columns and lat in table.columns:
         geo = gpd.GeoDataFrame(
             table, geometry=gpd.points_from_xy(table[lon], table[lat]), crs="EPSG:4326"
         )
+    elif suffix == ".parquet":
+        table.to_parquet(file, index=False)
+        return
+    elif suffix == ".gpkg":
+        import pyogrio
+
+        pyogrio.write_dataframe(table, file, layer=layer, driver="GPKG")
+        return
+    else:  # GeoJSON and GeoParquet: every row a feature with empty geometry
+        geo = gpd.GeoDataFrame(
+            table, geometry=gpd.GeoSeries([None] * len(table), index=table.index), crs="EPSG:4326"
+        )
     if suffix in (".geojson", ".json"):
-        geo.to_file(file, driver="GeoJSON")
+        geo.to_file(file, driver="GeoJSON", layer=layer)
+    elif suffix == ".gpkg":
+        geo.to_file(file, driver="GPKG", layer=layer)
     else:
         geo.to_parquet(file, index=False)
+
+
+def _excel_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """Excel holds no time zones: zoned timestamps become ISO 8601 text."""
+    out = table.copy()
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.DatetimeTZDtype):
+            out[column] = out[column].map(lambda t: t.isoformat() if pd.notna(t) else None)
+    return out
 
 
 def write_table(
@@ -187,7 +327,7 @@ def write_table(
     lat: str = "lat",
     overwrite: bool = False,
 ) -> Path:
-    """Write a table as CSV, GeoJSON or GeoParquet, atomically.
+    """Write a table as CSV, Parquet, GeoParquet, GeoJSON, GeoPackage or Excel, atomically.
 
     The table is written to a temporary file in the same folder, then renamed over
     ``path``: a reader sees the old file or the new one, never half of one.
@@ -195,8 +335,9 @@ def write_table(
     Parameters
     ----------
     frame
-        The table; a GeoDataFrame keeps its geometry. A plain table with ``lon``/``lat``
-        columns gets point geometry for the geo formats.
+        The table; a GeoDataFrame keeps its geometry (WKT text in CSV and Excel). A
+        plain table with ``lon``/``lat`` columns gets point geometry in the geo formats;
+        one without them gets empty geometry (see the module notes).
     path
         The file; its suffix picks the format. Missing folders are created.
     lon, lat
@@ -215,7 +356,7 @@ def write_table(
         When ``path`` exists and ``overwrite`` is false, or the write failed (the old
         file, if any, is then unchanged).
     ValidationError
-        When the format cannot hold the table.
+        When the suffix is not one of :data:`SUFFIXES`.
     """
     with OutputSet(Path(path).parent, overwrite=overwrite) as outputs:
         written = outputs.table(frame, Path(path).name, lon=lon, lat=lat)
@@ -314,7 +455,8 @@ class OutputSet:
         """
         suffix = _suffix(Path(name))
         plain = _plain(frame)
-        return self.file(name, lambda temp: _write_to(plain, temp, suffix, lon, lat))
+        layer = Path(name).stem
+        return self.file(name, lambda temp: _write_to(plain, temp, suffix, lon, lat, layer))
 
     def folder(self) -> Path:
         """A temporary folder inside ``out_dir``; everything in it is committed too.

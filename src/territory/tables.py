@@ -6,15 +6,22 @@ territory takes three tables, as pandas or GeoPandas frames:
     ``customer_id`` (unique), a location -- ``lon``/``lat`` in WGS84 degrees, or point
     geometry in a GeoDataFrame with a CRS (reprojected to WGS84) -- and optionally
     ``kind`` (``"dealer"`` or ``"store"``), ``dealer_id`` (the dealer that supplies the
-    store, empty when supplied directly), ``key_account`` (bool), ``opens``/``closes``
-    (``"HH:MM"`` or minutes after midnight), ``service_minutes``, ``visits_per_cycle``,
-    ``min_gap_days``, ``allowed_days`` (weekdays, e.g. ``"Mon,Wed"``), ``rep_id``,
-    ``grade`` and any attribute grading needs (``potential``, ``relationship``, ...).
+    store, empty when supplied directly), ``key_account`` (bool: a main store that a
+    company rep may serve even when a dealer supplies it), ``locked_rep_id`` (the rep who
+    must serve it), ``opens``/``closes`` (``"HH:MM"`` or minutes after midnight),
+    ``service_minutes``, ``visits_per_cycle``, ``min_gap_days``, ``allowed_days``
+    (weekdays, e.g. ``"Mon,Wed"``), ``rep_id``, ``grade`` and any attribute grading needs
+    (``potential``, ``relationship``, ...). Who may serve which customer is decided by
+    :mod:`territory.eligibility`.
 ``reps``
     ``rep_id`` (unique), ``kind`` (``"company"`` or ``"dealer"``), ``dealer_id`` for a
     dealer's reps, home location ``home_lon``/``home_lat`` (or point geometry),
     ``day_start``/``day_end``, ``weekdays`` (default Monday to Friday), optional
-    ``lunch_start``/``lunch_minutes``.
+    ``lunch_start``/``lunch_minutes``, ``supervisor_id`` (a dealer rep: the company rep
+    who manages it, which must be in the table; a company rep: its area manager, who may
+    be a company rep of the table or someone outside it) and
+    ``min_visits_per_day``/``max_visits_per_day`` (whole numbers; a planned day with
+    visits has at least the minimum and at most the maximum).
 ``dealers``
     ``dealer_id`` (unique), ``name``, ``lon``/``lat`` (or point geometry).
 
@@ -40,12 +47,14 @@ from territory.errors import ProblemCollector, ValidationError
 __all__ = [
     "MAX_MIN_GAP_DAYS",
     "MAX_VISITS_PER_CYCLE",
+    "MAX_VISITS_PER_DAY",
     "MINUTES_PER_DAY",
     "WEEKDAY_NAMES",
     "check_unique_columns",
     "format_time",
     "parse_time",
     "parse_weekdays",
+    "supervisor_cycles",
     "validate_customers",
     "validate_dealers",
     "validate_reps",
@@ -62,6 +71,8 @@ MINUTES_PER_DAY = 24 * 60
 MAX_VISITS_PER_CYCLE = 1000
 #: Largest ``min_gap_days`` accepted (a year; any gap longer than the cycle is infeasible).
 MAX_MIN_GAP_DAYS = 366
+#: Largest ``min_visits_per_day``/``max_visits_per_day`` accepted (a visit a minute).
+MAX_VISITS_PER_DAY = MINUTES_PER_DAY
 _TIME_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
 CUSTOMER_KINDS = ("dealer", "store")
@@ -738,13 +749,14 @@ def validate_customers(
     frame = _to_plain_frame(
         customers, table=table, lon="lon", lat="lat", problems=problems, id_column=id_column
     )
-    for column in (id_column, "dealer_id", "rep_id"):
+    for column in (id_column, "dealer_id", "rep_id", "locked_rep_id"):
         _normalise_ids(frame, column)
     if not _check_required(frame, table, [id_column, "lon", "lat", *require], problems):
         problems.raise_if_any()
     _check_ids(frame, table, id_column, problems)
     _check_coordinates(frame, table, "lon", "lat", id_column, problems)
     _check_choice(frame, table, "kind", CUSTOMER_KINDS, id_column, problems)
+    _check_flag(frame, table, "key_account", id_column, problems)
     _check_number(
         frame, table, "service_minutes", id_column, problems, maximum=MINUTES_PER_DAY, unit=" min"
     )
@@ -780,7 +792,9 @@ def validate_customers(
             frame, table, "dealer_id", _ids_of(dealers, "dealer_id"), id_column, problems, "dealer"
         )
     if reps is not None:
-        _check_known(frame, table, "rep_id", _ids_of(reps, "rep_id"), id_column, problems, "rep")
+        known_reps = _ids_of(reps, "rep_id")
+        for column in ("rep_id", "locked_rep_id"):
+            _check_known(frame, table, column, known_reps, id_column, problems, "rep")
     problems.raise_if_any()
     return frame.reset_index(drop=True)
 
@@ -826,7 +840,7 @@ def validate_reps(
     frame = _to_plain_frame(
         reps, table=table, lon="home_lon", lat="home_lat", problems=problems, id_column=id_column
     )
-    for column in (id_column, "dealer_id"):
+    for column in (id_column, "dealer_id", "supervisor_id"):
         _normalise_ids(frame, column)
     if not _check_required(frame, table, [id_column, "home_lon", "home_lat", *require], problems):
         problems.raise_if_any()
@@ -867,12 +881,161 @@ def validate_reps(
         frame, table, "lunch_minutes", id_column, problems, maximum=MINUTES_PER_DAY, unit=" min"
     )
     _check_lunch(frame, table, id_column, problems)
+    _check_daily_limits(frame, table, id_column, problems)
+    _check_supervisors(frame, table, id_column, problems)
     if dealers is not None:
         _check_known(
             frame, table, "dealer_id", _ids_of(dealers, "dealer_id"), id_column, problems, "dealer"
         )
     problems.raise_if_any()
     return frame.reset_index(drop=True)
+
+
+def _check_flag(
+    frame: pd.DataFrame, table: str, column: str, id_column: str, problems: ProblemCollector
+) -> None:
+    """Parse a yes/no column (bools, 0/1, ``"true"``/``"no"``...); missing means no."""
+    if column not in frame.columns:
+        return
+    truthy = {"true", "t", "yes", "y", "1", "1.0"}
+    falsy = {"false", "f", "no", "n", "0", "0.0", ""}
+    parsed: list[bool] = []
+    bad: list[object] = []
+    for rid, value in zip(frame[id_column], frame[column], strict=True):
+        if _is_missing(value):
+            parsed.append(False)
+        elif isinstance(value, bool | np.bool_ | int | float | np.integer | np.floating) and (
+            value in (0, 1)
+        ):
+            parsed.append(bool(value))
+        elif isinstance(value, str) and value.strip().lower() in truthy | falsy:
+            parsed.append(value.strip().lower() in truthy)
+        else:
+            bad.append(rid)
+            parsed.append(False)
+    if bad:
+        problems.add(
+            table,
+            column,
+            f"has {len(bad)} values that are not yes/no (true/false, 1/0)",
+            bad,
+            id_column=id_column,
+        )
+    frame[column] = pd.Series(parsed, index=frame.index, dtype=bool)
+
+
+def _check_daily_limits(
+    frame: pd.DataFrame, table: str, id_column: str, problems: ProblemCollector
+) -> None:
+    """``min_visits_per_day`` and ``max_visits_per_day``: whole numbers, minimum <= maximum."""
+    low, high = "min_visits_per_day", "max_visits_per_day"
+    for column in (low, high):
+        _check_number(
+            frame, table, column, id_column, problems, integer=True, maximum=MAX_VISITS_PER_DAY
+        )
+    if high in frame.columns:
+        zero = frame[high] == 0
+        if zero.any():
+            problems.add(
+                table,
+                high,
+                f"is 0 for {int(zero.sum())} reps, who could then visit no one; leave it empty "
+                "for no limit, or remove the rep",
+                _ids_where(frame[id_column], zero),
+                id_column=id_column,
+            )
+    if low in frame.columns and high in frame.columns:
+        above = frame[low] > frame[high]
+        if above.any():
+            problems.add(
+                table,
+                low,
+                f"is above '{high}' for {int(above.sum())} reps",
+                _ids_where(frame[id_column], above),
+                id_column=id_column,
+            )
+
+
+def _check_supervisors(
+    frame: pd.DataFrame, table: str, id_column: str, problems: ProblemCollector
+) -> None:
+    """A dealer rep's supervisor is a company rep of the table; no chain of supervisors loops.
+
+    A company rep's supervisor is its area manager: a company rep of the table, or a
+    person outside it (then it is only a name). A dealer rep never supervises anyone.
+    """
+    column = "supervisor_id"
+    if column not in frame.columns:
+        return
+    ids = [r for r in frame[id_column] if r is not None]  # empty ids are reported already
+    kind = {r: k for r, k in zip(frame[id_column], frame["kind"], strict=True) if r is not None}
+    boss = {r: b for r, b in zip(frame[id_column], frame[column], strict=True) if r is not None}
+    missing = [
+        r for r in ids if kind[r] == "dealer" and boss[r] is not None and boss[r] not in kind
+    ]
+    if missing:
+        problems.add(
+            table,
+            column,
+            f"names, for {len(missing)} dealer reps, supervisors that are not in the reps table "
+            "(a dealer rep is managed by a company rep of the table)",
+            missing,
+            id_column=id_column,
+        )
+    by_dealer = [r for r in ids if boss[r] in kind and kind[boss[r]] == "dealer"]
+    if by_dealer:
+        problems.add(
+            table,
+            column,
+            f"names a dealer rep as the supervisor of {len(by_dealer)} reps (supervisors are "
+            "company reps or, for company reps, area managers)",
+            by_dealer,
+            id_column=id_column,
+        )
+    looped = supervisor_cycles(boss)
+    if looped:
+        problems.add(
+            table,
+            column,
+            f"forms {len(looped)} cycles of supervisors "
+            f"({'; '.join(' -> '.join([*c, c[0]]) for c in looped[:3])})",
+            [r for c in looped for r in c],
+            id_column=id_column,
+        )
+
+
+def supervisor_cycles(boss: dict[Any, Any]) -> list[list[Any]]:
+    """The cycles in a rep -> supervisor mapping (each listed once, from its first rep).
+
+    Parameters
+    ----------
+    boss
+        Supervisor of every rep (``None``, or a name outside the mapping, ends a chain).
+
+    Returns
+    -------
+    list of list
+        Each cycle as the reps on it, in supervision order.
+
+    Examples
+    --------
+    >>> supervisor_cycles({"a": "b", "b": "a", "c": "a", "d": None})
+    [['a', 'b']]
+    """
+    state: dict[Any, int] = {}  # 1 on the current path, 2 done
+    cycles: list[list[Any]] = []
+    for start in boss:
+        path: list[Any] = []
+        node = start
+        while node in boss and node not in state:
+            state[node] = 1
+            path.append(node)
+            node = boss[node]
+        if node in state and state[node] == 1:
+            cycles.append(path[path.index(node) :])
+        for visited in path:
+            state[visited] = 2
+    return cycles
 
 
 def _check_lunch(

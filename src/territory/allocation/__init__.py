@@ -3,7 +3,10 @@
 :func:`allocate` splits a target level by level along a hierarchy table (by history,
 potential, a weighted index, equal growth or untapped potential), within minima,
 maxima, growth bands and hand-fixed locks, in whole steps that add up exactly at every
-level and month. :func:`apportion` is the core routine on numpy arrays.
+level and month; ``crossing`` allocates a level whose units sit under several parents
+(a company rep serving two dealers) on (parent, unit) pairs. :func:`allocate_plan` runs
+it for several measures (value, quantity, market share) and product lines, with new
+products and promotions. :func:`apportion` is the core routine on numpy arrays.
 :func:`activity_targets`, :func:`prospect_check` and :func:`reconcile` turn targets into
 visits, check prospect lists and compare bottom-up commitments.
 
@@ -22,6 +25,8 @@ from territory.allocation._activity import activity_targets, prospect_check, rec
 from territory.allocation._allocate import allocate
 from territory.allocation._apportion import apportion
 from territory.allocation._methods import METHODS, Bounds, LevelRule
+from territory.allocation._options import Measure, NewProduct, Promotion
+from territory.allocation._plan import TargetPlan, allocate_plan
 from territory.allocation._result import Allocation, LevelResult
 from territory.allocation._rounding import ROUNDING_METHODS
 
@@ -32,8 +37,13 @@ __all__ = [
     "Bounds",
     "LevelResult",
     "LevelRule",
+    "Measure",
+    "NewProduct",
+    "Promotion",
+    "TargetPlan",
     "activity_targets",
     "allocate",
+    "allocate_plan",
     "apportion",
     "prospect_check",
     "reconcile",

@@ -6,9 +6,12 @@ from collections.abc import Hashable, Mapping
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
-from territory.allocation._result import Allocation
+from territory.allocation._result import Allocation, LevelResult
 from territory.errors import ProblemCollector
+
+IntArray = NDArray[np.int64]
 
 __all__ = ["activity_targets", "prospect_check", "reconcile"]
 
@@ -289,6 +292,25 @@ def prospect_check(
     )
 
 
+def _positions(lv: LevelResult, units: NDArray[np.object_], *, crossing: bool) -> IntArray:
+    """Position of every planned unit in the level: -1 unknown, -2 ambiguous (crossing)."""
+    if not crossing:
+        index = pd.Index(pd.Series(lv.ids, dtype=object))
+        found: IntArray = index.get_indexer(pd.Series(units, dtype=object)).astype(np.int64)
+        return found
+    by_pair = {(p, u): i for i, (p, u) in enumerate(zip(lv.parent_ids, lv.ids, strict=True))}
+    by_unit: dict[object, list[int]] = {}
+    for i, u in enumerate(lv.ids):
+        by_unit.setdefault(u, []).append(i)
+    out = np.full(len(units), -1, dtype=np.int64)
+    for j, u in enumerate(units):
+        if isinstance(u, tuple) and u in by_pair:
+            out[j] = by_pair[u]
+        elif not isinstance(u, tuple) and u in by_unit:
+            out[j] = by_unit[u][0] if len(by_unit[u]) == 1 else -2
+    return out
+
+
 def reconcile(
     allocation: Allocation,
     plans: pd.DataFrame,
@@ -354,8 +376,17 @@ def reconcile(
         depth = names.index(name)
         mask = plan_levels == name
         lv = allocation.levels[depth]
-        index = pd.Index(pd.Series(lv.ids, dtype=object))
-        pos = index.get_indexer(pd.Series(units_col[mask], dtype=object))
+        pos = _positions(lv, units_col[mask], crossing=name in allocation.crossing)
+        if (pos == -2).any():
+            problems.add(
+                "plans",
+                unit,
+                f"names units under several parents at crossing level '{name}'; name the "
+                "(parent, unit) pair",
+                units_col[mask][pos == -2],
+                id_column=name,
+            )
+            continue
         if (pos < 0).any():
             problems.add(
                 "plans",
@@ -402,9 +433,13 @@ def reconcile(
             )
             if current == 0:
                 break
-            parent_index = pd.Index(
-                pd.Series(allocation.levels[current - 1].ids, dtype=object)
-            ).get_indexer(pd.Series(level_res.parent_ids, dtype=object))
+            parent_index = (
+                level_res.parent_index
+                if level_res.parent_index is not None
+                else pd.Index(pd.Series(allocation.levels[current - 1].ids, dtype=object))
+                .get_indexer(pd.Series(level_res.parent_ids, dtype=object))
+                .astype(np.int64)
+            )
             n_par = allocation.levels[current - 1].ids.shape[0]
             values = np.bincount(
                 parent_index, weights=np.nan_to_num(values), minlength=n_par

@@ -162,7 +162,9 @@ def build_tree(
             problems.add(
                 table,
                 chain[depth],
-                f"has {len(bad)} ids under two different '{chain[depth - 1]}'",
+                f"has {len(bad)} ids under two different '{chain[depth - 1]}' (to allocate "
+                f"on ({chain[depth - 1]}, {chain[depth]}) pairs, pass "
+                f"crossing=['{chain[depth]}'])",
                 bad,
                 id_column=chain[depth],
             )
@@ -347,5 +349,15 @@ def row_values(
             table, column, f"has {int(neg.sum())} negative values", tree.keys[neg], id_column=key
         )
     if bad.any() or neg.any():
+        return None
+    with np.errstate(over="ignore"):
+        overflow = not np.isfinite(raw.sum())
+    if overflow:  # the levels above would add up to infinity
+        problems.add(
+            table,
+            column,
+            "adds up to more than the largest float (about 1.8e308); give the values in a "
+            "larger unit (e.g. thousands)",
+        )
         return None
     return raw

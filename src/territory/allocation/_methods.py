@@ -6,6 +6,8 @@ import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from territory.errors import ValidationError
 
 __all__ = ["METHODS", "WINDOWS", "Bounds", "LevelRule"]
@@ -150,8 +152,12 @@ class Bounds:
             problems.append(f"Bounds: minimum {self.minimum} is above maximum {self.maximum}")
         if self.growth is not None:
             pair = tuple(self.growth)
-            if len(pair) != 2:
-                problems.append("Bounds: growth must be a (low, high) pair")
+            numbers = all(
+                isinstance(g, int | float | np.integer | np.floating) and not isinstance(g, bool)
+                for g in pair
+            )
+            if len(pair) != 2 or not numbers:
+                problems.append(f"Bounds: growth must be a (low, high) pair of numbers, got {pair}")
             else:
                 low, high = (float(g) for g in pair)
                 if not (math.isfinite(low) and low >= -1.0):

@@ -14,12 +14,12 @@ __all__ = ["Allocation", "LevelResult"]
 
 
 def _py(value: object) -> Any:
-    """A JSON-safe Python value (numpy scalars converted, NaN becomes None)."""
+    """A JSON-safe Python value (numpy scalars converted, NaN and infinities become None)."""
     if value is None:
         return None
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, int | float | str | bool):
         return value
@@ -55,6 +55,9 @@ class LevelResult:
     seasonality
         Where each unit's month split came from: ``"own"``, an ancestor level name,
         ``"flat"`` or ``"children"`` (sum of the level below).
+    parent_index
+        Position of every unit's parent in the level above (zeros at the top level);
+        unlike ``parent_ids`` it is unambiguous below a crossing level.
     """
 
     name: str
@@ -68,6 +71,39 @@ class LevelResult:
     month_unrounded: NDArray[np.float64]
     month_value: NDArray[np.float64]
     seasonality: NDArray[np.object_]
+    parent_index: NDArray[np.int64] | None = None
+
+
+def _summed(lv: LevelResult) -> LevelResult:
+    """A crossing level with each unit's pairs summed (parents listed, bound kept if one)."""
+    codes, uniques = pd.factorize(pd.Series(lv.ids, dtype=object), sort=False)
+    n = len(uniques)
+    count = np.bincount(codes, minlength=n)
+    parents: list[list[str]] = [[] for _ in range(n)]
+    for code, parent in zip(codes, lv.parent_ids, strict=True):
+        parents[code].append(str(parent))
+    bound = np.full(n, None, dtype=object)
+    single = count[codes] == 1
+    bound[codes[single]] = lv.bound[single]
+
+    def rows(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        out = np.zeros((n, values.shape[1]))
+        np.add.at(out, codes, values)
+        return out
+
+    return LevelResult(
+        name=lv.name,
+        ids=np.asarray(uniques, dtype=object),
+        parent_ids=np.array([", ".join(p) for p in parents], dtype=object),
+        method=lv.method,
+        unrounded=np.bincount(codes, weights=lv.unrounded, minlength=n).astype(np.float64),
+        value=np.bincount(codes, weights=lv.value, minlength=n).astype(np.float64),
+        bound=bound,
+        baseline=np.bincount(codes, weights=lv.baseline, minlength=n).astype(np.float64),
+        month_unrounded=rows(lv.month_unrounded),
+        month_value=rows(lv.month_value),
+        seasonality=np.array(["children"] * n, dtype=object),
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,6 +124,9 @@ class Allocation:
         Plan months (``"YYYY-MM"``).
     levels
         One :class:`LevelResult` per level, top first.
+    crossing
+        Levels whose units may sit under several parents (allocated on (parent, unit)
+        pairs: one row per pair; :meth:`marginal` sums the pairs of each unit).
     """
 
     target: float
@@ -97,6 +136,7 @@ class Allocation:
     rounding: str
     months: tuple[str, ...]
     levels: tuple[LevelResult, ...]
+    crossing: tuple[str, ...] = ()
 
     @property
     def level_names(self) -> tuple[str, ...]:
@@ -151,24 +191,69 @@ class Allocation:
         Returns
         -------
         pandas.DataFrame
-            Indexed by unit id, columns are the plan months.
+            Indexed by unit id (by ``(parent, unit)`` pairs on a crossing level), columns
+            are the plan months.
         """
         lv = self._level(level)
         data = lv.month_unrounded if unrounded else lv.month_value
-        return pd.DataFrame(
-            data, index=pd.Index(lv.ids, name=level, dtype=object), columns=list(self.months)
+        index: pd.Index = pd.Index(lv.ids, name=level, dtype=object)
+        if level in self.crossing:
+            index = pd.MultiIndex.from_arrays(
+                [pd.Index(lv.parent_ids, dtype=object), index], names=["parent", level]
+            )
+        return pd.DataFrame(data, index=index, columns=list(self.months))
+
+    def marginal(self, level: str) -> pd.DataFrame:
+        """One row per unit of ``level``, its pairs summed (for a crossing level).
+
+        On a crossing level a unit under several parents has one row per (parent, unit)
+        pair; this sums them, so a rep under two dealers gets its whole figure. Sums of
+        whole steps, hence exact. On other levels it is the level's own figures.
+
+        Parameters
+        ----------
+        level
+            Level name.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``unit, parents`` (number of parents), ``value`` and one column per month,
+            in order of first appearance.
+        """
+        lv = self._level(level)
+        codes, uniques = pd.factorize(pd.Series(lv.ids, dtype=object), sort=False)
+        n = len(uniques)
+        value = np.bincount(codes, weights=lv.value, minlength=n)
+        frame = pd.DataFrame(
+            {
+                "unit": pd.Series(np.asarray(uniques, dtype=object), dtype=object),
+                "parents": np.bincount(codes, minlength=n).astype(np.int64),
+                "value": value,
+            }
         )
+        for j, month in enumerate(self.months):
+            frame[month] = np.bincount(codes, weights=lv.month_value[:, j], minlength=n)
+        return frame
 
     def value(self, level: str, unit: object) -> float:
-        """The final yearly figure of one unit."""
+        """The final yearly figure of one unit (summed over its pairs on a crossing level)."""
         lv = self._level(level)
         hits = np.flatnonzero(lv.ids == unit)
         if hits.size == 0:
             raise KeyError(f"no unit {unit!r} at level {level!r}")
-        return float(lv.value[hits[0]])
+        return float(lv.value[hits].sum())
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, *, pairs: bool = False) -> pd.DataFrame:
         """One row per unit and period (``"year"`` or a month), every level.
+
+        Parameters
+        ----------
+        pairs
+            On a crossing level, one row per (parent, unit) pair instead of one per
+            unit. By default a unit under several parents has one row (its pairs summed,
+            ``parent`` listing the parents, e.g. ``"D1, D2"``), so every (level, unit,
+            period) is unique, as :func:`territory.review.target_achievement` expects.
 
         Returns
         -------
@@ -177,7 +262,8 @@ class Allocation:
         """
         frames = []
         n_months = len(self.months)
-        for lv in self.levels:
+        for level in self.levels:
+            lv = level if pairs or level.name not in self.crossing else _summed(level)
             n = lv.ids.shape[0]
             year = pd.DataFrame(
                 {
@@ -208,6 +294,12 @@ class Allocation:
             frames += [year, month]
         return pd.concat(frames, ignore_index=True)
 
+    def _repr_html_(self) -> str:
+        """The summary over the first rows of :meth:`to_frame`, for notebooks."""
+        from territory._html import result_html
+
+        return result_html(self)
+
     def summary(self) -> str:
         """A few lines: the target and, per level, units, spread and bound hits."""
         lines = [
@@ -223,8 +315,11 @@ class Allocation:
         for lv in self.levels:
             hits = pd.Series(lv.bound, dtype=object).dropna().value_counts()
             hit_text = ", ".join(f"{k} {v}" for k, v in hits.items()) or "no bounds hit"
+            units = f"{lv.ids.shape[0]} units"
+            if lv.name in self.crossing:
+                units = f"{lv.ids.shape[0]} (parent, unit) pairs of {len(set(lv.ids))} units"
             lines.append(
-                f"  {lv.name}: {lv.ids.shape[0]} units by {lv.method}, "
+                f"  {lv.name}: {units} by {lv.method}, "
                 f"{lv.value.min():,.0f} .. {lv.value.max():,.0f}; {hit_text}"
             )
         return "\n".join(lines)
@@ -253,5 +348,6 @@ class Allocation:
             "month_step": _py(self.month_step),
             "rounding": self.rounding,
             "months": list(self.months),
+            "crossing": list(self.crossing),
             "levels": levels,
         }

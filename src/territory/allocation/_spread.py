@@ -127,6 +127,13 @@ def spread(
     n_groups = totals.shape[0]
     if base is None:
         base = np.zeros_like(weights)
+    # Shares do not depend on the scale of a group's weights: dividing by the group's
+    # largest weight keeps weights of 1e308 from overflowing their sum, and subnormal
+    # weights (5e-324) from dividing the total into infinity.
+    largest = np.zeros(n_groups)
+    np.maximum.at(largest, group, np.where(weights > 0, weights, 0.0))
+    scale = largest[group]
+    weights = np.where(scale > 0, weights / np.where(scale > 0, scale, 1.0), weights)
     pos = weights > 0
     rest = np.clip(base, lo, hi)
     cap_hi = group_sum(group, np.where(pos, hi, rest), n_groups)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,18 @@ __all__ = ["SampleRegion", "sample_region"]
 CUSTOMERS_PER_REP = 90
 #: Customers per dealer (each dealer supplies the stores around it).
 CUSTOMERS_PER_DEALER = 250
+#: Share of the dealer-supplied stores, the largest by potential, that are key accounts
+#: (main dealer stores that company reps visit themselves).
+KEY_DEALER_STORE_SHARE = 0.03
+#: Company reps per area manager (the company reps' ``supervisor_id``).
+REPS_PER_AREA_MANAGER = 6
+#: The product lines of ``product_sales``: the established line and a new one launched
+#: :data:`NEW_LINE_MONTHS` months before the end of the history.
+PRODUCT_LINES = ("core", "new")
+NEW_LINE_MONTHS = 3
+#: Share of the customers that took the new line, and its share of their sales.
+NEW_LINE_ADOPTION = 0.3
+NEW_LINE_SHARE = (0.05, 0.25)
 #: Monthly seasonality of sales (January first), mean 1.
 SEASONALITY = np.array([0.85, 0.88, 0.97, 1.02, 1.05, 1.03, 0.95, 0.92, 1.02, 1.07, 1.09, 1.15])
 SEASONALITY = SEASONALITY / SEASONALITY.mean()
@@ -40,14 +53,26 @@ class SampleRegion:
         closes, potential, relationship``. ``kind`` is ``"dealer"`` for the dealers
         themselves (they are customers too) and ``"store"`` otherwise; ``dealer_id`` is
         the supplying dealer (empty for direct-supplied stores and for dealers);
-        ``potential`` is annual sales potential; ``relationship`` a 1-5 score.
+        ``key_account`` marks the key direct stores and the main dealer-supplied stores
+        (the largest :data:`KEY_DEALER_STORE_SHARE` by potential), which company reps
+        serve (:mod:`territory.eligibility`); ``potential`` is annual sales potential;
+        ``relationship`` a 1-5 score.
     reps
         ``rep_id, name, kind, dealer_id, home_lon, home_lat, day_start, day_end,
-        weekdays, lunch_start, lunch_minutes``.
+        weekdays, lunch_start, lunch_minutes, supervisor_id``: a dealer rep's supervisor
+        is the company rep living nearest, who manages it; a company rep's is its area
+        manager (``"AM01"``, ..., people outside the table, one per
+        :data:`REPS_PER_AREA_MANAGER` company reps from west to east).
     dealers
         ``dealer_id, name, town, lon, lat``.
     sales
-        Long table ``customer_id, month, sales`` (month as ``"YYYY-MM"``), 24 months.
+        Long table ``customer_id, month, sales`` (month as ``"YYYY-MM"``), 24 months,
+        one row per customer and month (all product lines together).
+    product_sales
+        The same sales by product line: ``customer_id, month, product_line, sales``.
+        ``"core"`` every month; ``"new"``, launched :data:`NEW_LINE_MONTHS` months
+        before the end, at about :data:`NEW_LINE_ADOPTION` of the customers (little
+        history). Per customer and month the lines add up to ``sales``.
     seed
         The seed that built it.
     """
@@ -57,23 +82,38 @@ class SampleRegion:
     dealers: pd.DataFrame
     sales: pd.DataFrame
     seed: int
+    product_sales: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def summary(self) -> str:
         """A few lines describing the region."""
         c = self.customers
         stores = c[c["kind"] == "store"]
         direct = stores["dealer_id"].isna()
+        key_dealer = int((stores["key_account"] & ~direct).sum())
+        lines = (
+            sorted(self.product_sales["product_line"].unique())
+            if "product_line" in self.product_sales.columns
+            else []
+        )
+        supervised = (
+            int(self.reps["supervisor_id"].notna().sum())
+            if "supervisor_id" in self.reps.columns
+            else 0
+        )
         return "\n".join(
             [
                 f"sample region (seed {self.seed}): {len(c)} customers in "
                 f"{c['town'].nunique()} towns",
                 f"  {len(self.dealers)} dealers, {int(direct.sum())} direct-supplied stores "
-                f"({int(stores['key_account'].sum())} key accounts), "
-                f"{int((~direct).sum())} dealer-supplied stores",
+                f"({int((stores['key_account'] & direct).sum())} key accounts), "
+                f"{int((~direct).sum())} dealer-supplied stores ({key_dealer} key accounts "
+                "served by company reps)",
                 f"  {int((self.reps['kind'] == 'company').sum())} company reps, "
-                f"{int((self.reps['kind'] == 'dealer').sum())} dealer reps",
+                f"{int((self.reps['kind'] == 'dealer').sum())} dealer reps "
+                f"({supervised} reps with a supervisor)",
                 f"  sales {self.sales['month'].min()} to {self.sales['month'].max()}: "
-                f"{self.sales['sales'].sum():,.0f}",
+                f"{self.sales['sales'].sum():,.0f}"
+                + (f" (product lines {', '.join(lines)})" if lines else ""),
             ]
         )
 
@@ -84,7 +124,8 @@ def sample_region(
     seed: int = 0,
     end_month: str = "2026-10",
     months: int = 24,
-    center: tuple[float, float] = (9.18, 48.78),
+    centre: tuple[float, float] = (9.18, 48.78),
+    center: tuple[float, float] | None = None,
 ) -> SampleRegion:
     """Build the sample region, deterministically.
 
@@ -99,8 +140,11 @@ def sample_region(
         Last month of the sales history (``"YYYY-MM"``).
     months
         Length of the sales history.
-    center
+    centre
         ``(lon, lat)`` of the middle of the region.
+    center
+        Deprecated spelling of ``centre`` (the library spells it ``centre``
+        everywhere, as ``design_territories(centre=...)``).
 
     Returns
     -------
@@ -112,6 +156,13 @@ def sample_region(
     >>> len(region.customers)
     300
     """
+    if center is not None:
+        warnings.warn(
+            "sample_region(center=...) is deprecated; use centre=...",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        centre = center
     if n_customers < 20:
         raise ValidationError(f"sample_region: n_customers must be at least 20, got {n_customers}")
     if months < 1:
@@ -122,7 +173,7 @@ def sample_region(
     n_dealers = max(2, round(n_customers / CUSTOMERS_PER_DEALER))
     half_width_km = 45.0 * scale
     km_per_deg_lat = 111.2
-    km_per_deg_lon = km_per_deg_lat * np.cos(np.radians(center[1]))
+    km_per_deg_lon = km_per_deg_lat * np.cos(np.radians(centre[1]))
 
     # Towns: a Zipf-like size distribution, spread over the region.
     town_xy = rng.uniform(-half_width_km, half_width_km, size=(n_towns, 2))
@@ -155,8 +206,8 @@ def sample_region(
     store_dealer = np.where(direct, None, dealer_ids[nearest_dealer])
 
     xy = np.vstack([dealer_xy, store_xy])
-    lon = center[0] + xy[:, 0] / km_per_deg_lon
-    lat = center[1] + xy[:, 1] / km_per_deg_lat
+    lon = centre[0] + xy[:, 0] / km_per_deg_lon
+    lat = centre[1] + xy[:, 1] / km_per_deg_lat
     kind = np.array(["dealer"] * n_dealers + ["store"] * n_stores, dtype=object)
     towns = np.concatenate([town_names[dealer_town], town_names[store_town]])
     towns[n_dealers:][rural] = "rural"
@@ -166,6 +217,14 @@ def sample_region(
     potential = rng.lognormal(mean=np.log(60_000), sigma=0.9, size=n_customers)
     potential[:n_dealers] *= 8.0
     potential[n_dealers:][key_account] *= 4.0
+    # The main dealer-supplied stores (largest potential) are key accounts too: company
+    # reps serve them. Chosen without random draws, so the seeds' regions stay as they were.
+    supplied = np.flatnonzero(~direct)
+    n_key = round(KEY_DEALER_STORE_SHARE * len(supplied))
+    if n_key:
+        largest = supplied[np.argsort(-potential[n_dealers:][supplied], kind="stable")[:n_key]]
+        key_account = key_account.copy()
+        key_account[largest] = True
     relationship = np.clip(np.round(rng.normal(3.2, 1.1, size=n_customers)), 1, 5).astype(int)
 
     hours = rng.choice(len(_OPENING_HOURS), size=n_customers, p=[h[2] for h in _OPENING_HOURS])
@@ -207,7 +266,14 @@ def sample_region(
     )
     reps = _reps(customers, dealers, rng)
     sales = _sales(customers, rng, end_month=end_month, months=months)
-    return SampleRegion(customers=customers, reps=reps, dealers=dealers, sales=sales, seed=seed)
+    return SampleRegion(
+        customers=customers,
+        reps=_supervisors(reps),
+        dealers=dealers,
+        sales=sales,
+        seed=seed,
+        product_sales=_product_sales(sales, seed=seed, months=months),
+    )
 
 
 def _reps(customers: pd.DataFrame, dealers: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -248,6 +314,59 @@ def _reps(customers: pd.DataFrame, dealers: pd.DataFrame, rng: np.random.Generat
     reps["lunch_start"] = "12:00"
     reps["lunch_minutes"] = 30
     return reps
+
+
+def _supervisors(reps: pd.DataFrame) -> pd.DataFrame:
+    """``supervisor_id``: the nearest company rep for dealer reps, area managers above."""
+    out = reps.copy()
+    company = np.flatnonzero((out["kind"] == "company").to_numpy())
+    homes = out[["home_lon", "home_lat"]].to_numpy(dtype=float)
+    boss = np.full(len(out), None, dtype=object)
+    west_to_east = company[np.argsort(homes[company, 0], kind="stable")]
+    for rank, r in enumerate(west_to_east):
+        boss[r] = f"AM{rank // REPS_PER_AREA_MANAGER + 1:02d}"
+    dealer = np.flatnonzero((out["kind"] == "dealer").to_numpy())
+    if len(company) and len(dealer):
+        nearest = cKDTree(homes[company]).query(homes[dealer])[1]
+        boss[dealer] = out["rep_id"].to_numpy(dtype=object)[company[nearest]]
+    out["supervisor_id"] = pd.Series(boss, index=out.index, dtype=object)
+    return out
+
+
+def _product_sales(sales: pd.DataFrame, *, seed: int, months: int) -> pd.DataFrame:
+    """Split each customer-month of ``sales`` into the product lines (exact sums).
+
+    Uses its own random stream (from ``seed``), so adding it changed none of the other
+    tables of a seed.
+    """
+    rng = np.random.default_rng([seed, 2])
+    customers = sales["customer_id"].drop_duplicates().to_numpy(dtype=object)
+    adopted = rng.random(len(customers)) < NEW_LINE_ADOPTION
+    share = dict(
+        zip(
+            customers,
+            np.where(adopted, rng.uniform(*NEW_LINE_SHARE, size=len(customers)), 0.0),
+            strict=True,
+        )
+    )
+    launch = sorted(sales["month"].unique())[-min(NEW_LINE_MONTHS, months) :]
+    new = sales[sales["month"].isin(launch)].copy()
+    new["sales"] = np.round(new["sales"].to_numpy() * new["customer_id"].map(share).to_numpy(), 2)
+    new = new[new["sales"] > 0]
+    core = sales.copy()
+    taken = new.set_index(["customer_id", "month"])["sales"]
+    index = pd.MultiIndex.from_frame(core[["customer_id", "month"]])
+    core["sales"] = np.round(
+        core["sales"].to_numpy() - taken.reindex(index).fillna(0.0).to_numpy(), 2
+    )
+    core["product_line"] = PRODUCT_LINES[0]
+    new["product_line"] = PRODUCT_LINES[1]
+    columns = ["customer_id", "month", "product_line", "sales"]
+    return (
+        pd.concat([core[columns], new[columns]], ignore_index=True)
+        .sort_values(["customer_id", "month", "product_line"], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def _homes(customers: pd.DataFrame, k: int, rng: np.random.Generator) -> np.ndarray:

@@ -422,11 +422,13 @@ def _follow_targets(
     month: str,
 ) -> pd.Series:
     rows = targets[targets["period"] == month]
-    customer_rows = rows[rows["level"] == "customer"]
+    # Levels are named like the hierarchy's columns ("rep_id", as allocate names them) or
+    # without the suffix ("rep"): both count.
+    customer_rows = rows[rows["level"].isin(("customer", "customer_id"))]
     if len(customer_rows):
         plan = customer_rows.set_index("unit")["value"].astype(float)
         return plan.combine_first(expected).astype(float)
-    unit_rows = rows[rows["level"] == level]
+    unit_rows = rows[rows["level"].isin((level, f"{level}_id"))]
     if unit_rows.empty:
         raise ValidationError(
             f"targets: no rows for level 'customer' or '{level}' in period {month}"

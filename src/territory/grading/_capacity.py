@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,9 @@ from territory.tables import (
     validate_reps,
 )
 from territory.travel import GreatCircleTravel, Points, TravelModel
+
+if TYPE_CHECKING:
+    from territory.routing import Cycle
 
 __all__ = ["Calibration", "CapacityCheck", "calibrate", "capacity_check"]
 
@@ -130,6 +134,12 @@ class CapacityCheck:
             "by_grade": json_safe(self.by_grade().to_dict(orient="records")),
         }
 
+    def _repr_html_(self) -> str:
+        """The summary over the first rows of :meth:`to_frame`, for notebooks."""
+        from territory._html import result_html
+
+        return result_html(self)
+
     def summary(self) -> str:
         """One paragraph with the arithmetic."""
         return (
@@ -180,6 +190,57 @@ class _Inputs:
     cycle_days: int
 
 
+@dataclass(frozen=True)
+class _CycleShape:
+    """Working days of the cycle: ``weeks`` weeks of weekdays ``0 .. week_days - 1``."""
+
+    weeks: float
+    week_days: int
+
+    @property
+    def n_days(self) -> int:
+        return round(self.weeks * self.week_days)
+
+
+def cycle_shape(cycle: Cycle | None, cycle_days: int | None, *, where: str) -> _CycleShape:
+    """The cycle of a capacity estimate from ``cycle=`` or the deprecated ``cycle_days=``.
+
+    Parameters
+    ----------
+    cycle
+        The planning cycle (default ``Cycle()``: 4 weeks of Monday to Friday).
+    cycle_days
+        Deprecated: working days Monday to Friday (``cycle_days / 5`` weeks).
+    where
+        Name of the calling function, for the warning.
+
+    Returns
+    -------
+    _CycleShape
+    """
+    if cycle_days is not None:
+        warnings.warn(
+            f"{where}(cycle_days=...) is deprecated; use cycle=Cycle(weeks=..., days=...), "
+            "as plan_routes does",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        if cycle is not None:
+            raise ValidationError(f"{where}: give cycle or cycle_days, not both")
+        if isinstance(cycle_days, bool) or not isinstance(cycle_days, int | np.integer):
+            raise ValidationError(
+                f"capacity: cycle_days must be a whole number, got {cycle_days!r}"
+            )
+        if cycle_days < 1:
+            raise ValidationError(f"capacity: cycle_days must be at least 1, got {cycle_days}")
+        return _CycleShape(weeks=cycle_days / 5.0, week_days=5)
+    if cycle is None:
+        from territory.routing import Cycle
+
+        cycle = Cycle()
+    return _CycleShape(weeks=float(cycle.weeks), week_days=int(cycle.days))
+
+
 def _read_requirements(
     requirements: pd.DataFrame,
 ) -> tuple[pd.Index, NDArray[np.object_], NDArray[np.int64], FloatArray]:
@@ -226,11 +287,9 @@ def _prepare(
     customers: pd.DataFrame,
     reps: pd.DataFrame,
     *,
-    cycle_days: int,
+    cycle: _CycleShape,
     travel: TravelModel | None,
 ) -> _Inputs:
-    if cycle_days < 1:
-        raise ValidationError(f"capacity: cycle_days must be at least 1, got {cycle_days}")
     travel = travel or GreatCircleTravel()
     ids, grade, visits, service = _read_requirements(requirements)
     located = validate_customers(customers)
@@ -248,17 +307,20 @@ def _prepare(
     points = Points(np.asarray(ids, dtype=object), lon, lat)
     visited_points = points.take(np.flatnonzero(visited))
     travel_per_visit[visited] = nearest_neighbour_minutes(visited_points, travel)
-    rep_capacity = _rep_capacity(validate_reps(reps), visited_points, travel, cycle_days)
-    return _Inputs(ids, grade, visits, service, travel_per_visit, rep_capacity, cycle_days)
+    rep_capacity = _rep_capacity(validate_reps(reps), visited_points, travel, cycle)
+    return _Inputs(ids, grade, visits, service, travel_per_visit, rep_capacity, cycle.n_days)
 
 
 def _rep_capacity(
-    reps: pd.DataFrame, visited: Points, travel: TravelModel, cycle_days: int
+    reps: pd.DataFrame, visited: Points, travel: TravelModel, cycle: _CycleShape
 ) -> pd.DataFrame:
     """Working minutes per rep in the cycle, less lunch and the daily commute."""
-    weeks = cycle_days / 5.0
-    # The cycle runs Monday to Friday: a Saturday or Sunday is not a working day in it.
-    days = np.array([sum(1 for d in w if d < 5) for w in reps["weekdays"]], dtype=float) * weeks
+    # The cycle's weeks run from Monday over ``week_days`` days: a rep's weekday outside
+    # them (Saturday in a Monday-to-Friday cycle) is not a working day in it.
+    days = (
+        np.array([sum(1 for d in w if d < cycle.week_days) for w in reps["weekdays"]], float)
+        * cycle.weeks
+    )
     day_minutes = reps["day_end"].to_numpy(dtype=float) - reps["day_start"].to_numpy(dtype=float)
     lunch = (
         reps["lunch_minutes"].to_numpy(dtype=float)
@@ -319,8 +381,9 @@ def capacity_check(
     customers: pd.DataFrame,
     reps: pd.DataFrame,
     *,
-    cycle_days: int = 20,
+    cycle: Cycle | None = None,
     travel: TravelModel | None = None,
+    cycle_days: int | None = None,
 ) -> CapacityCheck:
     """Compare the minutes the visit requirements need with what the reps can give.
 
@@ -329,9 +392,9 @@ def capacity_check(
     default) to the nearest other visited customer -- the leg a dense route needs to
     reach a stop; it underestimates sparse rural routes. Capacity per rep is
     ``working days * (day_end - day_start - lunch_minutes - commute)``: working days
-    are ``cycle_days / 5`` weeks times the rep's weekdays from Monday to Friday
-    (a Saturday or Sunday is not in the cycle), and the commute is twice
-    the travel from home to the nearest visited customer, once a day.
+    are the cycle's weeks times the rep's weekdays among the cycle's days per week
+    (Monday to Friday by default: a Saturday or Sunday is not in the cycle), and the
+    commute is twice the travel from home to the nearest visited customer, once a day.
 
     Parameters
     ----------
@@ -342,17 +405,21 @@ def capacity_check(
         Customers with locations (validated with ``validate_customers``).
     reps
         Reps (validated with ``validate_reps``).
-    cycle_days
-        Working days (Monday to Friday) in the cycle.
+    cycle
+        The planning cycle, as for :func:`~territory.routing.plan_routes` (default
+        ``Cycle()``: 4 weeks of Monday to Friday).
     travel
         Travel model; :class:`~territory.travel.GreatCircleTravel` by default.
+    cycle_days
+        Deprecated: working days Monday to Friday; use ``cycle``.
 
     Returns
     -------
     CapacityCheck
     """
+    shape = cycle_shape(cycle, cycle_days, where="capacity_check")
     return _check(
-        inputs := _prepare(requirements, customers, reps, cycle_days=cycle_days, travel=travel),
+        inputs := _prepare(requirements, customers, reps, cycle=shape, travel=travel),
         inputs.visits,
     )
 
@@ -410,10 +477,11 @@ def calibrate(
     reps: pd.DataFrame,
     *,
     policy: GradeFloors,
-    cycle_days: int = 20,
+    cycle: Cycle | None = None,
     travel: TravelModel | None = None,
     tolerance: float = 0.02,
     priority: pd.Series | None = None,
+    cycle_days: int | None = None,
 ) -> Calibration:
     """Lower visit frequencies until the demand fits the capacity.
 
@@ -429,7 +497,7 @@ def calibrate(
 
     Parameters
     ----------
-    requirements, customers, reps, cycle_days, travel
+    requirements, customers, reps, cycle, travel, cycle_days
         As for :func:`capacity_check`.
     policy
         The visit policy: its order of grades (best first) and minimum frequencies.
@@ -452,7 +520,8 @@ def calibrate(
     """
     if not 0 <= tolerance < 1:
         raise ValidationError(f"calibrate: tolerance must lie in [0, 1), got {tolerance}")
-    inputs = _prepare(requirements, customers, reps, cycle_days=cycle_days, travel=travel)
+    shape = cycle_shape(cycle, cycle_days, where="calibrate")
+    inputs = _prepare(requirements, customers, reps, cycle=shape, travel=travel)
     grades = list(policy.standards)
     level = pd.Index(grades, dtype="str").get_indexer(pd.Index(inputs.grade)).astype(np.int64)
     if (level < 0).any():

@@ -252,6 +252,10 @@ class History:
     daily: bool
 
 
+#: Longest history window in months (a century).
+MAX_WINDOW_MONTHS = 1200
+
+
 def read_history(
     frame: pd.DataFrame,
     ids: pd.Index,
@@ -297,8 +301,15 @@ def read_history(
         if column not in frame.columns:
             problems.add(table, column, "is missing")
     problems.raise_if_any()
-    if window_months is not None and window_months < 1:
-        raise ValidationError(f"{table}: window_months must be at least 1, got {window_months}")
+    if window_months is not None and (
+        isinstance(window_months, bool)
+        or not isinstance(window_months, int | np.integer)
+        or not 1 <= window_months <= MAX_WINDOW_MONTHS
+    ):
+        raise ValidationError(
+            f"{table}: window_months must be a whole number from 1 to {MAX_WINDOW_MONTHS} "
+            f"(or None), got {window_months!r}"
+        )
     row_ids = frame["customer_id"]
     customer = positions_of(ids, row_ids)
     unknown = customer < 0

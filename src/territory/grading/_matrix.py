@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,7 +76,25 @@ class RelationshipPotentialMatrix:
     default_grade: str = "D"
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.high_potential_quantile <= 1.0:
+        problems = []
+        if self.high_potential is not None and not _real(self.high_potential):
+            problems.append(
+                "matrix: high_potential must be a finite number or None, got "
+                f"{self.high_potential!r}"
+            )
+        good = self.good_relationship
+        labels = isinstance(good, tuple) and all(isinstance(g, str) for g in good)
+        if not labels and not _real(good):
+            problems.append(
+                "matrix: good_relationship must be a finite number or a tuple of labels, "
+                f"got {good!r}"
+            )
+        if problems:
+            raise ValidationError(problems)
+        if (
+            not _real(self.high_potential_quantile)
+            or not 0.0 <= self.high_potential_quantile <= 1.0
+        ):
             raise ValidationError(
                 "matrix: high_potential_quantile must lie in [0, 1], got "
                 f"{self.high_potential_quantile}"
@@ -216,3 +235,12 @@ class RelationshipPotentialMatrix:
                 "default_grade": self.default_grade,
             },
         )
+
+
+def _real(value: object) -> bool:
+    """Whether ``value`` is a finite real number (not a bool)."""
+    return (
+        isinstance(value, int | float | np.integer | np.floating)
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,8 +49,13 @@ class ParetoABC:
         Grade of customers whose sales in the window are zero (None: they stay C).
     default_grade
         Grade of customers without any row in the window.
-    month_column, sales_column
-        Columns of the sales table.
+    time_column
+        ``"month"`` or ``"date"`` column of the sales table; None picks ``"date"`` when
+        present, else ``"month"``.
+    sales_column
+        The column with the amount sold.
+    month_column
+        Deprecated name of ``time_column``.
 
     Examples
     --------
@@ -64,12 +71,26 @@ class ParetoABC:
     end_month: str | None = None
     no_sales_grade: str | None = "D"
     default_grade: str = "D"
-    month_column: str = "month"
+    time_column: str | None = None
     sales_column: str = "sales"
+    month_column: str | None = None
 
     def __post_init__(self) -> None:
+        if self.month_column is not None:
+            warnings.warn(
+                "ParetoABC(month_column=...) is deprecated; use time_column=...",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            object.__setattr__(self, "time_column", self.month_column)
+            object.__setattr__(self, "month_column", None)
         problems = []
-        if len(self.shares) != 3 or any(not s > 0 for s in self.shares):
+        if (
+            isinstance(self.shares, str)
+            or not isinstance(self.shares, Sequence)
+            or len(self.shares) != 3
+            or any(not _positive_number(s) for s in self.shares)
+        ):
             problems.append(f"pareto: shares must be three positive numbers, got {self.shares}")
         elif not math.isclose(sum(self.shares), 1.0, abs_tol=1e-9):
             problems.append(
@@ -109,7 +130,7 @@ class ParetoABC:
             sales,
             ids,
             table="sales",
-            time_column=self.month_column,
+            time_column=self.time_column,
             value_column=self.sales_column,
             window_months=self.window_months,
             end_month=self.end_month,
@@ -170,3 +191,13 @@ class ParetoABC:
                 "default_grade": self.default_grade,
             },
         )
+
+
+def _positive_number(value: object) -> bool:
+    """Whether ``value`` is a finite real number above zero (not a bool)."""
+    return (
+        isinstance(value, int | float | np.integer | np.floating)
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+        and float(value) > 0
+    )

@@ -18,6 +18,7 @@ from territory.travel import TravelModel
 
 if TYPE_CHECKING:
     from territory.grading._capacity import Calibration, CapacityCheck
+    from territory.routing import Cycle
 
 __all__ = ["REQUIREMENT_COLUMNS", "VisitPolicy", "VisitStandard"]
 
@@ -205,16 +206,20 @@ class VisitPolicy:
         customers: pd.DataFrame,
         reps: pd.DataFrame,
         *,
-        cycle_days: int = 20,
+        cycle: Cycle | None = None,
         travel: TravelModel | None = None,
+        cycle_days: int | None = None,
     ) -> CapacityCheck:
         """Compare the minutes the requirements need with the minutes the reps give.
 
-        See :func:`territory.grading.capacity_check` for the estimate.
+        See :func:`territory.grading.capacity_check` for the estimate and the
+        parameters (``cycle_days`` is deprecated: use ``cycle``).
         """
         from territory.grading._capacity import capacity_check
 
-        return capacity_check(requirements, customers, reps, cycle_days=cycle_days, travel=travel)
+        return capacity_check(
+            requirements, customers, reps, cycle=cycle, travel=travel, cycle_days=cycle_days
+        )
 
     def calibrate(
         self,
@@ -222,14 +227,16 @@ class VisitPolicy:
         customers: pd.DataFrame,
         reps: pd.DataFrame,
         *,
-        cycle_days: int = 20,
+        cycle: Cycle | None = None,
         travel: TravelModel | None = None,
         tolerance: float = 0.02,
         priority: pd.Series | None = None,
+        cycle_days: int | None = None,
     ) -> Calibration:
         """Lower frequencies (D, then C, then B, then A) until demand fits capacity.
 
-        See :func:`territory.grading.calibrate`.
+        See :func:`territory.grading.calibrate` (``cycle_days`` is deprecated: use
+        ``cycle``).
         """
         from territory.grading._capacity import calibrate
 
@@ -238,8 +245,9 @@ class VisitPolicy:
             customers,
             reps,
             policy=self,
-            cycle_days=cycle_days,
+            cycle=cycle,
             travel=travel,
+            cycle_days=cycle_days,
             tolerance=tolerance,
             priority=priority,
         )

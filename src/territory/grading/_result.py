@@ -58,18 +58,61 @@ class Grades:
         return self.table.copy()
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-safe dictionary: scheme, labels, thresholds, parameters and customers."""
+        """A JSON-safe dictionary of the grades.
+
+        Keys: scheme, labels, thresholds, parameters, ``summary`` (the text of
+        :meth:`summary`), ``by_grade`` (the rows of :meth:`by_grade`) and customers.
+        """
         records = self.table.to_dict(orient="records")
         return {
             "scheme": self.scheme,
             "labels": list(self.labels),
             "thresholds": json_safe(list(self.thresholds)),
             "parameters": json_safe(dict(self.parameters)),
-            "summary": json_safe(self.summary().to_dict(orient="records")),
+            "summary": self.summary(),
+            "by_grade": json_safe(self.by_grade().to_dict(orient="records")),
             "customers": json_safe(records),
         }
 
-    def summary(self) -> pd.DataFrame:
+    def _repr_html_(self) -> str:
+        """The summary over the first rows of :meth:`to_frame`, for notebooks."""
+        from territory._html import result_html
+
+        return result_html(self)
+
+    def summary(self) -> str:
+        """A short text: the scheme, then customers and share of sales per grade.
+
+        Like every result's ``summary()``, this is text; the same figures as a table
+        are :meth:`by_grade`.
+
+        Examples
+        --------
+        >>> table = pd.DataFrame({"customer_id": ["a", "b"], "grade": ["A", "C"],
+        ...     "score": [1.0, 0.0], "basis": "scheme", "sales": [30.0, 10.0]})
+        >>> print(Grades(table=table, scheme="example").summary())
+        grades (example): 2 customers
+          A: 1 customers (50.0%), 75.0% of sales
+          B: 0 customers (0.0%), 0.0% of sales
+          C: 1 customers (50.0%), 25.0% of sales
+          D: 0 customers (0.0%), 0.0% of sales
+        """
+        lines = [f"grades ({self.scheme}): {len(self.table):,} customers"]
+        table = self.by_grade()
+        for grade, count, share, sales_share in zip(
+            table["grade"],
+            table["customers"],
+            table["share_customers"],
+            table["share_sales"],
+            strict=True,
+        ):
+            text = f"  {grade}: {int(count):,} customers ({float(share):.1%})"
+            if not np.isnan(float(sales_share)):
+                text += f", {float(sales_share):.1%} of sales"
+            lines.append(text)
+        return "\n".join(lines)
+
+    def by_grade(self) -> pd.DataFrame:
         """Count, share of customers and share of sales per grade.
 
         Returns

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,9 +35,17 @@ def quintile_scores(values: NDArray[np.float64]) -> NDArray[np.int64]:
     return (1 + np.floor(5.0 * (ranks - 0.5) / n)).astype(np.int64)
 
 
+def _ranks(values: NDArray[np.float64]) -> bool:
+    """Whether a component can rank the customers: no value is shared by more than half."""
+    if len(values) == 0:
+        return False
+    _, counts = np.unique(values, return_counts=True)
+    return bool(counts.max() * 2 <= len(values))
+
+
 @dataclass(frozen=True)
 class RFMGrading:
-    """Grade by recency, frequency and monetary value of transactions.
+    """Grade by recency, frequency and monetary value of sales.
 
     For each customer with at least one row in the window:
 
@@ -53,6 +63,13 @@ class RFMGrading:
     when at least ``[2]``, else D. Customers without any row in the window get
     ``default_grade``.
 
+    A component in which more than half of the customers share one value (monthly
+    sales where nearly everyone buys every month: the same recency and frequency for
+    all) cannot rank them; its tied middle score would only cap the total, so that no
+    customer could reach A. Such components are left out and the total is the mean of
+    the others times three (still 3-15); ``parameters["components"]`` names the
+    components used.
+
     Parameters
     ----------
     grade_thresholds
@@ -63,17 +80,20 @@ class RFMGrading:
         Last month of the window; None takes the latest in the table.
     time_column
         ``"date"`` or ``"month"``; None picks ``"date"`` when present.
-    amount_column
-        The amount column (``"sales"`` for a monthly sales table).
+    sales_column
+        The column with the amount sold (``"sales"`` in the sales table).
     default_grade
         Grade of customers without history.
+    amount_column
+        Deprecated name of ``sales_column``.
 
     Examples
     --------
     >>> customers = pd.DataFrame({"customer_id": ["a", "b"]})
-    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"],
-    ...     "date": ["2026-01-05", "2026-01-20", "2026-01-02"], "amount": [5.0, 5.0, 1.0]})
-    >>> RFMGrading(window_months=1).grade(customers, tx).table[["r_score", "grade"]].values.tolist()
+    >>> sales = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...     "date": ["2026-01-05", "2026-01-20", "2026-01-02"], "sales": [5.0, 5.0, 1.0]})
+    >>> grades = RFMGrading(window_months=1).grade(customers, sales)
+    >>> grades.table[["r_score", "grade"]].values.tolist()
     [[4, 'B'], [2, 'D']]
     """
 
@@ -81,12 +101,26 @@ class RFMGrading:
     window_months: int | None = 12
     end_month: str | None = None
     time_column: str | None = None
-    amount_column: str = "amount"
+    sales_column: str = "sales"
     default_grade: str = "D"
+    amount_column: str | None = None
 
     def __post_init__(self) -> None:
-        t = tuple(self.grade_thresholds)
-        if len(t) != 3 or not all(3 <= x <= 15 for x in t) or not t[0] > t[1] > t[2]:
+        if self.amount_column is not None:
+            warnings.warn(
+                "RFMGrading(amount_column=...) is deprecated; use sales_column=...",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            object.__setattr__(self, "sales_column", self.amount_column)
+            object.__setattr__(self, "amount_column", None)
+        given = self.grade_thresholds
+        t = tuple(given) if isinstance(given, Sequence) and not isinstance(given, str) else ()
+        numbers = all(
+            isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool)
+            for x in t
+        )
+        if len(t) != 3 or not numbers or not all(3 <= x <= 15 for x in t) or not t[0] > t[1] > t[2]:
             raise ValidationError(
                 "rfm: grade_thresholds must be three decreasing totals between 3 and 15, "
                 f"got {self.grade_thresholds}"
@@ -97,8 +131,23 @@ class RFMGrading:
                 f"got {self.default_grade!r}"
             )
 
-    def grade(self, customers: pd.DataFrame, transactions: pd.DataFrame) -> Grades:
-        """Grade the customers from ``customer_id, date|month, amount`` rows.
+    def grade(
+        self,
+        customers: pd.DataFrame,
+        sales: pd.DataFrame | None = None,
+        *,
+        transactions: pd.DataFrame | None = None,
+    ) -> Grades:
+        """Grade the customers from the sales table (``customer_id, month|date, sales``).
+
+        Parameters
+        ----------
+        customers
+            Table with ``customer_id``: every customer gets a grade.
+        sales
+            The sales table, one row per customer and month (or date).
+        transactions
+            Deprecated name of ``sales``.
 
         Returns
         -------
@@ -106,13 +155,22 @@ class RFMGrading:
             Components ``recency``, ``frequency``, ``monetary`` (also as ``sales``),
             ``r_score``, ``f_score``, ``m_score``; the score is the RFM total.
         """
+        if transactions is not None:
+            warnings.warn(
+                "RFMGrading.grade(transactions=...) is deprecated; use sales=...",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            sales = transactions if sales is None else sales
+        if sales is None:
+            raise ValidationError("rfm: give the sales table (customer_id, month, sales)")
         ids = customer_index(customers)
         history = read_history(
-            transactions,
+            sales,
             ids,
-            table="transactions",
+            table="sales",
             time_column=self.time_column,
-            value_column=self.amount_column,
+            value_column=self.sales_column,
             window_months=self.window_months,
             end_month=self.end_month,
         )
@@ -141,7 +199,11 @@ class RFMGrading:
         r[has_rows] = quintile_scores(-recency[has_rows].astype(np.float64))
         f[has_rows] = quintile_scores(frequency[has_rows])
         m[has_rows] = quintile_scores(monetary[has_rows])
-        total = (r + f + m).astype(float)
+        scores = {"recency": r, "frequency": f, "monetary": m}
+        values = {"recency": recency, "frequency": frequency, "monetary": monetary}
+        used = [name for name in scores if _ranks(values[name][has_rows])]
+        used = used or list(scores)
+        total = 3.0 * np.mean([scores[name] for name in used], axis=0)
         a, b, c = self.grade_thresholds
         grade = np.where(
             total >= a, "A", np.where(total >= b, "B", np.where(total >= c, "C", "D"))
@@ -174,6 +236,7 @@ class RFMGrading:
                 "grade_thresholds": list(self.grade_thresholds),
                 "window": [month_label(history.first_month), month_label(history.last_month)],
                 "recency_unit": "days" if history.daily else "months",
+                "components": used,
                 "default_grade": self.default_grade,
             },
         )

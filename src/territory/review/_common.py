@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -180,8 +181,24 @@ def timestamps(
 ) -> pd.Series:
     """``column`` as naive datetimes (timezone-aware values keep their wall-clock time)."""
     raw = frame[column]
+    if raw.dtype == object:  # a number among text is no timestamp (pandas would guess)
+        raw = raw.map(
+            lambda v: (
+                None if isinstance(v, int | float | np.number) and not isinstance(v, bool) else v
+            )
+        )
     try:
-        values = pd.to_datetime(raw, errors="coerce")
+        with warnings.catch_warnings():  # odd values: pandas parses them one by one, fine
+            warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+            values = pd.to_datetime(raw, errors="coerce")
+        # pandas reads every value in the format of the first one: "2026-11-04" after
+        # "2026-11-02 10:00" would be unreadable. Read those misfits one by one.
+        retry = (values.isna() & raw.notna()).to_numpy()
+        if retry.any() and not isinstance(values.dtype, pd.DatetimeTZDtype):
+            again = pd.to_datetime(raw[retry], errors="coerce", format="mixed")
+            if not isinstance(again.dtype, pd.DatetimeTZDtype):
+                values = values.copy()
+                values[retry] = again
     except (TypeError, ValueError):  # mixed time zones and similar
         values = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     if isinstance(values.dtype, pd.DatetimeTZDtype):

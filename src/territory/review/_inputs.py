@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from territory.errors import ProblemCollector, ValidationError
@@ -21,6 +22,23 @@ from territory.review._common import (
 
 TARGET_COLUMNS = ("level", "unit", "period", "value")
 SALES_COLUMNS = ("customer_id", "month", "sales")
+
+
+def check_sum_finite(
+    frame: pd.DataFrame, table: str, column: str, problems: ProblemCollector
+) -> None:
+    """Refuse amounts whose sum overflows float64 (every total would be infinite)."""
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    with np.errstate(over="ignore"):
+        total = float(np.abs(values).sum())
+    if values.size and not np.isfinite(total):
+        problems.add(
+            table,
+            column,
+            "adds up to more than the largest float (about 1.8e308), so totals would be "
+            "infinite; give the amounts in a larger unit (e.g. thousands)",
+        )
 
 
 def validate_targets(targets: pd.DataFrame) -> pd.DataFrame:
@@ -66,6 +84,7 @@ def validate_targets(targets: pd.DataFrame) -> pd.DataFrame:
         )
     frame["period"] = period
     frame["value"] = numeric_column(frame, table, "value", "unit", problems, nonnegative=True)
+    check_sum_finite(frame, table, "value", problems)
     key = ["level", "unit", "period"]
     dup = frame.duplicated(key, keep=False) & frame[key].notna().all(axis=1)
     if dup.any():
@@ -108,6 +127,7 @@ def validate_sales(sales: pd.DataFrame, *, table: str = "sales") -> pd.DataFrame
         )
     frame["month"] = month
     frame["sales"] = numeric_column(frame, table, "sales", "customer_id", problems)
+    check_sum_finite(frame, table, "sales", problems)
     dup = frame.duplicated(["customer_id", "month"], keep=False)
     if dup.any():
         labels = [

@@ -21,6 +21,9 @@ from territory.review._common import (
 from territory.tables import WEEKDAY_NAMES
 
 PLAN_COLUMNS = ("rep_id", "week", "weekday", "customer_id")
+
+#: Latest week of a plan laid on the calendar (a century of weeks).
+MAX_WEEKS = 5200
 LOG_COLUMNS = ("customer_id", "rep_id", "timestamp")
 
 
@@ -84,12 +87,12 @@ def plan_calendar(visits: pd.DataFrame, *, cycle_start: object) -> pd.DataFrame:
             list(frame.loc[unreadable, "customer_id"]),
             id_column="customer_id",
         )
-    bad_week = (week < 1) | (week != week.round())
+    bad_week = (week < 1) | (week != week.round()) | (week > MAX_WEEKS)
     if bad_week.any():
         problems.add(
             table,
             "week",
-            f"has {int(bad_week.sum())} values that are not whole numbers from 1",
+            f"has {int(bad_week.sum())} values that are not whole numbers from 1 to {MAX_WEEKS}",
             list(frame.loc[bad_week, "customer_id"]),
             id_column="customer_id",
         )
@@ -169,8 +172,14 @@ def validate_visit_log(
     known_reps: Iterable[str],
     start: pd.Timestamp,
     end: pd.Timestamp,
+    tz: str | None = None,
 ) -> pd.DataFrame:
     """Check an executed-visit log against the known ids and the cycle ``[start, end)``.
+
+    Timestamps with a UTC offset (``...Z``, ``...+02:00``, time-zone-aware values) are
+    converted to local wall-clock time in ``tz``, or in the zone named by the log's
+    ``time_zone`` column, never re-read as local; without either zone they are an
+    error. Timestamps without an offset are local already.
 
     Returns
     -------
@@ -193,7 +202,9 @@ def validate_visit_log(
         check_ids_present(frame, table, column, problems)
     check_known(frame["customer_id"], known_customers, table, "customer_id", "customers", problems)
     check_known(frame["rep_id"], known_reps, table, "rep_id", "reps", problems)
-    stamps = timestamps(frame, table, "timestamp", "customer_id", problems)
+    stamps = _local_stamps(frame, table, tz, problems)
+    if stamps is None:
+        stamps = timestamps(frame, table, "timestamp", "customer_id", problems)
     outside = stamps.notna() & ((stamps < start) | (stamps >= end))
     if outside.any():
         problems.add(
@@ -227,6 +238,73 @@ def validate_visit_log(
     problems.raise_if_any()
     frame["date"] = frame["timestamp"].dt.normalize()
     return frame.reset_index(drop=True)
+
+
+#: A UTC offset after a time of day ("10:00+02:00", "10:00:00Z"); a date alone
+#: ("2026-11-04") ends in "-04" but has no offset.
+_OFFSET = r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)$"
+
+
+def _local_stamps(
+    frame: pd.DataFrame, table: str, tz: str | None, problems: ProblemCollector
+) -> pd.Series | None:
+    """Aware log timestamps as naive local times in the plan's zone; None for naive logs."""
+    import zoneinfo
+
+    raw = frame["timestamp"]
+    if isinstance(raw.dtype, pd.DatetimeTZDtype):
+        aware = pd.Series(True, index=raw.index)
+    elif raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype):
+        text = raw.map(lambda v: v.strip() if isinstance(v, str) else None).astype("string")
+        aware = text.str.contains(_OFFSET, regex=True, na=False) | raw.map(
+            lambda v: getattr(v, "tzinfo", None) is not None
+        )
+    else:
+        return None
+    if not aware.any():
+        return None
+    ids = list(frame["customer_id"])
+    if not aware[raw.notna()].all():
+        mixed = (~aware & raw.notna()).to_numpy()
+        problems.add(
+            table,
+            "timestamp",
+            f"mixes times with and without a UTC offset ({int(mixed.sum())} without)",
+            [i for i, m in zip(ids, mixed, strict=True) if m],
+            id_column="customer_id",
+        )
+        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    zone = tz
+    if zone is None and "time_zone" in frame.columns:
+        zones = frame["time_zone"].dropna().astype(str).unique().tolist()
+        if len(zones) == 1:
+            zone = zones[0]
+        elif len(zones) > 1:
+            problems.add(table, "time_zone", f"names {len(zones)} zones; use one per log")
+    if zone is None:
+        problems.add(
+            table,
+            "timestamp",
+            "has times with a UTC offset but the plan's local zone is unknown: add a "
+            "'time_zone' column (for example 'Europe/Helsinki'); plan times are local",
+        )
+        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        problems.add(table, "time_zone", f"unknown time zone {zone!r}")
+        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    values = pd.to_datetime(raw, utc=True, errors="coerce", format="mixed")
+    bad = (values.isna() & raw.notna()).to_numpy()
+    if bad.any():
+        problems.add(
+            table,
+            "timestamp",
+            f"has {int(bad.sum())} missing or unreadable timestamps",
+            [i for i, b in zip(ids, bad, strict=True) if b],
+            id_column="customer_id",
+        )
+    return values.dt.tz_convert(zone).dt.tz_localize(None)
 
 
 def _bool_column(

@@ -112,6 +112,12 @@ class AchievementReview:
         )
         return rows.drop(columns="_gap").head(n).reset_index(drop=True)
 
+    def _repr_html_(self) -> str:
+        """The summary over the first rows of :meth:`to_frame`, for notebooks."""
+        from territory._html import result_html
+
+        return result_html(self)
+
     def summary(self) -> str:
         """Achievement to date of the ``"year"`` targets per level, and the laggards."""
         lines = [f"targets vs actuals, year {self.year}, actuals through {self.through}"]
@@ -353,6 +359,12 @@ class PaceReview:
             "issues": list(self.issues),
             "rows": json_safe(self.table),
         }
+
+    def _repr_html_(self) -> str:
+        """The summary over the first rows of :meth:`to_frame`, for notebooks."""
+        from territory._html import result_html
+
+        return result_html(self)
 
     def summary(self) -> str:
         """Share of units on track per level."""

@@ -46,7 +46,7 @@ def _figure(width: float, height: float) -> Figure:
 def achievement_chart(
     review: AchievementReview | pd.DataFrame,
     *,
-    level: str = "rep",
+    level: str | None = None,
     period: str = "year",
     column: str = "achievement_to_date",
     warn_below: float = 0.9,
@@ -59,7 +59,9 @@ def achievement_chart(
     review
         An :class:`AchievementReview` or its table.
     level, period
-        Which rows to draw.
+        Which rows to draw; level None takes ``"rep_id"`` (the column name, as
+        :func:`territory.allocation.allocate` names levels) or ``"rep"``, whichever the
+        table has.
     column
         ``"achievement_to_date"`` (default) or ``"achievement"``.
     warn_below
@@ -77,6 +79,9 @@ def achievement_chart(
         When there are no rows for level and period.
     """
     table = review.table if isinstance(review, AchievementReview) else review
+    if level is None:
+        levels = set(table["level"])
+        level = "rep" if "rep" in levels and "rep_id" not in levels else "rep_id"
     rows = table[(table["level"] == level) & (table["period"] == period)]
     if rows.empty:
         raise ValidationError(f"achievement: no rows for level '{level}' and period '{period}'")

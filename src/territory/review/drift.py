@@ -21,6 +21,7 @@ from territory.review._common import (
     require_frame,
     shift_month,
 )
+from territory.review._inputs import check_sum_finite
 
 __all__ = ["DriftReview", "balance_drift"]
 
@@ -72,6 +73,12 @@ class DriftReview:
             "flags": json_safe(self.flags),
             "issues": list(self.issues),
         }
+
+    def _repr_html_(self) -> str:
+        """The summary over the first rows of :meth:`to_frame`, for notebooks."""
+        from territory._html import result_html
+
+        return result_html(self)
 
     def summary(self) -> str:
         """Which territories drifted."""
@@ -168,6 +175,7 @@ def balance_drift(
         frame[measure] = numeric_column(
             frame, table, measure, id_column, problems, nonnegative=True
         )
+        check_sum_finite(frame, table, measure, problems)
     dup = frame.duplicated([id_column, month_column], keep=False)
     if dup.any():
         labels = sorted(

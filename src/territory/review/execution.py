@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -13,6 +13,7 @@ import pandas as pd
 from territory._json import json_safe
 from territory.errors import ValidationError
 from territory.review._common import percent, ratio
+from territory.review._supervision import Supervision, area_column, read_supervision
 from territory.review._visit_log import (
     cycle_start_date,
     known_ids,
@@ -68,6 +69,11 @@ class ExecutionReview:
         First day of the cycle and the day after its last day.
     issues
         Reported handling of the input (duplicates, merged repeats).
+    by_area
+        The per-rep KPIs rolled up to the company rep answering for each area
+        (``area_rep_id``; a dealer rep's visits and customers count in its supervisor's
+        area), with ``reps`` (reps with plan or visits in the area) and ``auditor`` (the
+        company rep's supervisor). Empty unless ``reps`` with ``supervisor_id`` is given.
     """
 
     by_rep: pd.DataFrame
@@ -81,6 +87,7 @@ class ExecutionReview:
     cycle_start: pd.Timestamp
     cycle_end: pd.Timestamp
     issues: tuple[str, ...] = ()
+    by_area: pd.DataFrame = field(default_factory=lambda: _empty_areas())
 
     def to_frame(self) -> pd.DataFrame:
         """The per-rep table followed by an ``"(all)"`` row with the overall figures."""
@@ -96,8 +103,15 @@ class ExecutionReview:
             "overall": json_safe(self.overall),
             "by_rep": json_safe(self.by_rep),
             "by_grade": json_safe(self.by_grade),
+            "by_area": json_safe(self.by_area),
             "issues": list(self.issues),
         }
+
+    def _repr_html_(self) -> str:
+        """The summary over the first rows of :meth:`to_frame`, for notebooks."""
+        from territory._html import result_html
+
+        return result_html(self)
 
     def summary(self) -> str:
         """A few lines with the overall KPIs and the weakest rep."""
@@ -155,7 +169,8 @@ def visit_execution(
         only customers of the plan or the requirements.
     reps
         Reps table; when given, the log may name any of its reps, otherwise only reps of
-        the plan.
+        the plan. With a ``supervisor_id`` column the KPIs also roll up to areas
+        (:attr:`ExecutionReview.by_area`).
     tolerance_days
         A planned visit done up to this many days early or late still counts.
     weeks
@@ -213,6 +228,11 @@ def visit_execution(
     overall = _overall(planned_status, executed, cust, has_orders)
     by_grade = _by_grade(cust)
     by_rep_week = _by_rep_week(planned_status)
+    by_area = (
+        _by_area(planned_status, executed, cust, has_orders, read_supervision(reps))
+        if reps is not None and "supervisor_id" in reps.columns
+        else None
+    )
     logger.info(
         "visit execution: %d planned, %d executed, compliance %s",
         overall["planned"],
@@ -231,6 +251,7 @@ def visit_execution(
         cycle_start=start,
         cycle_end=end,
         issues=tuple(issues),
+        **({"by_area": by_area} if by_area is not None else {}),
     )
 
 
@@ -449,6 +470,46 @@ def _by_rep(
     if has_orders:
         table["orders"] = table["orders"].fillna(0).astype(int).astype(object)
     table.index.name = "rep_id"
+    return table.reset_index()
+
+
+def _empty_areas() -> pd.DataFrame:
+    return pd.DataFrame(columns=["area_rep_id", "reps", *KPI_COLUMNS, "auditor"])
+
+
+def _by_area(
+    plan: pd.DataFrame,
+    done: pd.DataFrame,
+    cust: pd.DataFrame,
+    has_orders: bool,
+    supervision: Supervision,
+) -> pd.DataFrame:
+    """KPIs per area: a dealer rep's plan, visits and customers count in its company rep's."""
+    plan_key = area_column(plan["rep_id"], supervision)
+    done_key = area_column(done["rep_id"], supervision)
+    cust_key = area_column(cust["rep_id"], supervision)
+    table = _kpi_table(plan, done, cust, has_orders, plan_key, done_key, cust_key)
+    areas = sorted(set(plan_key) | set(done_key))
+    table = table.reindex(areas)
+    for column in (
+        "planned",
+        "on_day",
+        "within_tolerance",
+        "missed",
+        "executed",
+        "unplanned",
+        "customers",
+        "covered",
+        "frequency_met",
+    ):
+        table[column] = table[column].fillna(0).astype(int)
+    if has_orders:
+        table["orders"] = table["orders"].fillna(0).astype(int).astype(object)
+    members = pd.concat([plan[["rep_id"]], done[["rep_id"]]]).drop_duplicates()
+    members = members.assign(area=area_column(members["rep_id"], supervision))
+    table.insert(0, "reps", members.groupby("area").size().reindex(areas).fillna(0).astype(int))
+    table["auditor"] = [supervision.area_auditor(a) for a in areas]
+    table.index.name = "area_rep_id"
     return table.reset_index()
 
 

@@ -107,6 +107,12 @@ class Scorecard:
             return self.table.iloc[:0].copy()
         return self.table[self.table["flagged"]].reset_index(drop=True)
 
+    def _repr_html_(self) -> str:
+        """The summary over the first rows of :meth:`to_frame`, for notebooks."""
+        from territory._html import result_html
+
+        return result_html(self)
+
     def summary(self) -> str:
         """Weights, the top and bottom units, and the flags."""
         weights = ", ".join(f"{k} {v:.0%}" for k, v in self.weights.items())
@@ -352,7 +358,12 @@ def _normalise(values: pd.Series, method: str, reverse: bool) -> pd.Series:
     lo, hi = x.min(), x.max()
     if not np.isfinite(lo) or hi == lo:
         return pd.Series(np.where(x.notna(), 100.0, np.nan), index=x.index)
-    scaled: pd.Series = 100.0 * (x - lo) / (hi - lo)
+    with np.errstate(over="ignore"):
+        span = hi - lo
+    if not np.isfinite(span):  # e.g. -1e308 and 1e308; min-max is scale-free, so halve
+        x, lo, hi = x / 2, lo / 2, hi / 2
+        span = hi - lo
+    scaled: pd.Series = 100.0 * ((x - lo) / span)  # divide first: 100 * 1e308 overflows
     return scaled
 
 

@@ -36,6 +36,12 @@ class WorkloadComparison:
         """JSON-safe records."""
         return {"reps": json_safe(self.table.to_dict(orient="records"))}
 
+    def _repr_html_(self) -> str:
+        """The summary over the first rows of :meth:`to_frame`, for notebooks."""
+        from territory._html import result_html
+
+        return result_html(self)
+
     def summary(self) -> str:
         """A line on total work and the largest change of one rep."""
         t = self.table

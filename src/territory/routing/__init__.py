@@ -3,7 +3,8 @@
 :func:`plan_routes` takes customers (with visit requirements) and reps and returns a
 :class:`RoutePlan`: who is visited on which day of the :class:`Cycle`, in which order
 and at what time, what could not be planned and why (:data:`REASONS`), and how regular
-the plan is.
+the plan is. :meth:`RoutePlan.on_calendar` lays the cycle on real dates in a time
+zone, around holidays (:mod:`territory.routing.calendar`).
 
 Rules every plan keeps (re-checked by :meth:`RoutePlan.violations`): each customer gets
 ``visits_per_cycle`` visits on its allowed weekdays, with cyclic gaps of at least
@@ -27,6 +28,7 @@ interface) and :mod:`territory.routing.periodic` (periodic routing: the cycle se
 and ``solve_pvrp``).
 """
 
+from territory.routing.calendar import CalendarPlan, lay_on_calendar, read_calendar_visits
 from territory.routing.cycle import Cycle
 from territory.routing.options import PlanOptions
 from territory.routing.periodic import (
@@ -44,13 +46,16 @@ from territory.routing.timing import LUNCH_WINDOW
 __all__ = [
     "LUNCH_WINDOW",
     "REASONS",
+    "CalendarPlan",
     "Cycle",
     "PeriodicInstance",
     "PeriodicRoute",
     "PeriodicSolution",
     "PlanOptions",
     "RoutePlan",
+    "lay_on_calendar",
     "plan_routes",
+    "read_calendar_visits",
     "read_cordeau",
     "regularity_metrics",
     "solve_pvrp",

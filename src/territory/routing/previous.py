@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from territory.errors import ProblemCollector, ValidationError
 from territory.routing.cycle import Cycle
+from territory.tables import check_unique_columns
 
 __all__ = ["PREVIOUS_COLUMNS", "PreviousPlan", "read_previous"]
 
@@ -60,6 +61,7 @@ def _locked_column(frame: pd.DataFrame, problems: ProblemCollector) -> NDArray[n
     values = frame["locked"]
     text = values.astype(str).str.strip().str.lower()
     known = text.isin(["true", "false", "1", "0", "1.0", "0.0", "yes", "no", "nan", "none", ""])
+    known |= values.isna()  # a blank cell (or a record without the key) is not locked
     if not known.all():
         problems.add(
             _TABLE,
@@ -103,6 +105,7 @@ def read_previous(previous: Any, cycle: Cycle) -> PreviousPlan:
         raise ValidationError(
             f"previous: expected a RoutePlan or a visits DataFrame, got {type(previous).__name__}"
         )
+    check_unique_columns(frame, _TABLE)
     problems = ProblemCollector()
     missing = [c for c in PREVIOUS_COLUMNS if c not in frame.columns]
     if missing:
@@ -110,6 +113,18 @@ def read_previous(previous: Any, cycle: Cycle) -> PreviousPlan:
             f"previous: missing columns {', '.join(repr(c) for c in missing)} "
             f"(needs {', '.join(PREVIOUS_COLUMNS)})"
         )
+    for column in ("customer_id", "rep_id"):
+        raw = frame[column]
+        empty = (raw.isna() | (raw.astype(object).astype(str).str.strip() == "")).to_numpy()
+        if empty.any():
+            problems.add(
+                _TABLE,
+                column,
+                f"has {int(empty.sum())} empty ids",
+                [f"row {i}" for i in np.flatnonzero(empty)],
+                id_column="row",
+            )
+    problems.raise_if_any()
     frame = frame.assign(
         customer_id=frame["customer_id"].astype(str), rep_id=frame["rep_id"].astype(str)
     )

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
 from territory._json import json_safe as _json
+from territory.routing.changes import DayMove, travel_saved_minutes
 from territory.routing.cycle import Cycle
 from territory.routing.patterns import cyclic_gaps
 from territory.routing.previous import PreviousPlan, read_previous
 from territory.routing.violations import find_violations
 from territory.tables import WEEKDAY_NAMES, format_time
 from territory.travel import TravelModel
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Iterable, Mapping
+
+    from territory.routing.calendar import CalendarPlan, OnHoliday
 
 __all__ = ["DAY_COLUMNS", "UNPLANNED_COLUMNS", "VISIT_COLUMNS", "RoutePlan", "regularity_metrics"]
 
@@ -105,6 +112,12 @@ class RoutePlan:
         """Visits the customers require in the cycle."""
         return int(self.customers["visits_per_cycle"].sum())
 
+    def _repr_html_(self) -> str:
+        """The summary over the first rows of :meth:`to_frame`, for notebooks."""
+        from territory._html import result_html
+
+        return result_html(self)
+
     def summary(self) -> str:
         """A few lines: visits planned, travel, unplanned by reason, regularity."""
         required = self.visits_required
@@ -141,11 +154,37 @@ class RoutePlan:
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
-        """The visits with ``arrival_time``/``departure_time`` as ``"HH:MM"``."""
+        """The visits with ``arrival_time``/``departure_time`` as ``"HH:MM"``.
+
+        For files: minutes are rounded to 0.01 (under a second) and km to 0.001.
+        """
         frame = self.visits.copy()
         frame["arrival_time"] = [format_time(v) for v in frame["arrival"]]
         frame["departure_time"] = [format_time(v) for v in frame["departure"]]
-        return frame
+        minutes = {c: 2 for c in ("arrival", "departure", "travel_minutes") if c in frame}
+        return frame.round({**minutes, "travel_km": 3} if "travel_km" in frame else minutes)
+
+    def on_calendar(
+        self,
+        start: object,
+        *,
+        tz: str | dt.tzinfo = "UTC",
+        holidays: Mapping[Any, object] | Iterable[object] | None = None,
+        cycles: int = 1,
+        on_holiday: OnHoliday = "shift",
+    ) -> CalendarPlan:
+        """Lay the plan on real dates, with time-zone-aware arrival and departure.
+
+        See :func:`territory.routing.calendar.lay_on_calendar`: ``start`` is the Monday
+        of week 1, ``tz`` an IANA zone name, ``holidays`` dates (or date -> name) on
+        which nobody works; ``on_holiday="shift"`` pauses the cycle (no visit lost),
+        ``"skip"`` keeps weekdays and lists the lost visits.
+        """
+        from territory.routing.calendar import lay_on_calendar
+
+        return lay_on_calendar(
+            self, start, tz=tz, holidays=holidays, cycles=cycles, on_holiday=on_holiday
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dictionary of the whole plan."""
@@ -243,6 +282,8 @@ class RoutePlan:
             ``travel saved`` (the search moved the customer to shorten routes). A
             customer that was locked and whose rep or days changed anyway has
             ``locked`` true and its detail starts with ``"lock not kept: "``.
+            ``travel_saved_minutes`` puts minutes on ``travel saved`` when the rep is
+            unchanged (see :mod:`territory.routing.changes`; NaN on other rows).
             ``order_changed`` compares the customer's place among the customers that
             share its rep-day in both plans.
         """
@@ -258,6 +299,7 @@ class RoutePlan:
         reps = set(self.reps["rep_id"].astype(str))
         unplanned = self.unplanned.set_index("customer_id")
         moved_order = _order_changes(before, after)
+        moves: dict[str, DayMove] = {}
         rows = []
         for customer in sorted(set(current.index.astype(str)) | before.customers):
             old_days, new_days = before.days.get(customer), after.days.get(customer)
@@ -281,6 +323,8 @@ class RoutePlan:
                 detail = str(unplanned.at[customer, "detail"])
             else:
                 reason, detail = "travel saved", "moved by the search to shorten routes"
+                if old_rep == new_rep and old_days and new_days:
+                    moves[customer] = (str(new_rep), old_days, new_days)
             locked = customer in before.locked
             if locked and (rep_changed or days_changed):
                 detail = f"lock not kept: {detail}"
@@ -299,7 +343,18 @@ class RoutePlan:
                     detail,
                 )
             )
-        return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+        table = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS[:-1]))
+        saved = travel_saved_minutes(moves, after.routes, self.customers, self.reps, self.travel)
+        table["travel_saved_minutes"] = table["customer_id"].map(saved).astype(float)
+        for k in np.flatnonzero(table["customer_id"].isin(saved).to_numpy()):
+            minutes = saved[str(table.at[k, "customer_id"])]
+            table.at[k, "detail"] = (
+                f"moved by the search: {minutes:.0f} min less travel on its new days"
+                if minutes >= 0.5
+                else "moved by the search to make room for its neighbours "
+                f"(on its own {-minutes:.0f} min more travel than on its old days)"
+            )
+        return table
 
     def _frequency(self) -> dict[str, int]:
         ids = self.customers["customer_id"].astype(str)
@@ -355,6 +410,7 @@ CHANGE_COLUMNS = (
     "locked",
     "reason",
     "detail",
+    "travel_saved_minutes",
 )
 
 

@@ -2,21 +2,30 @@
 
 Every stage that this installation has is served twice: synchronously at
 ``POST /v1/<stage>`` (the solve runs in a bounded thread pool, never on the event loop)
-and as a job at ``POST /v1/jobs/<stage>``. All state lives on ``app.state``; two apps
-never share anything.
+and as a job at ``POST /v1/jobs/<stage>``. All state lives on ``app.state``, except the
+jobs: they live in the configured job store (``TERRITORY_JOB_STORE``, a SQLite file by
+default), which every app and process on that file shares.
+
+Every 200 and 202 answer has a response model (see :mod:`territory.service._results`)
+and every error is RFC 9457 problem details (``application/problem+json``, see
+:mod:`territory.service._problems`). Operation ids are ``verb_noun``: ``get_health``,
+``run_<stage>``, ``submit_<stage>_job``, ``list_jobs``, ``get_job``, ``cancel_job``,
+``get_problem_type``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import secrets
 from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Security
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Security
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import APIKeyHeader
 
@@ -25,7 +34,15 @@ from territory.service._body_limit import BodySizeLimit
 from territory.service._config import ServiceConfig
 from territory.service._errors import ApiError, install_error_handlers
 from territory.service._jobs import JobStore, TooManyJobsError
-from territory.service._models import ErrorResponse, HealthResponse, JobResponse, StageRequest
+from territory.service._models import (
+    HealthResponse,
+    JobList,
+    JobResponse,
+    ProblemDetails,
+    ProblemTypeResponse,
+    StageRequest,
+)
+from territory.service._problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, problem_type_uri
 from territory.service._stages import STAGE_MODULES, RunContext, Stage, load_stages
 
 __all__ = ["create_app"]
@@ -41,7 +58,8 @@ _api_key_header = APIKeyHeader(
 
 
 def _error(description: str) -> dict[str, Any]:
-    return {"model": ErrorResponse, "description": description}
+    # Declared as JSON here; _openapi() moves error bodies to application/problem+json.
+    return {"model": ProblemDetails, "description": description}
 
 
 _COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -62,12 +80,7 @@ class _ServiceState:
     def __init__(self, config: ServiceConfig) -> None:
         self.config = config
         self.stages, self.missing_stages = load_stages()
-        self.jobs = JobStore(
-            workers=config.job_workers,
-            max_active=config.max_jobs,
-            max_table=config.max_job_table,
-            ttl=config.job_ttl,
-        )
+        self.jobs = JobStore.from_config(config)
         self.solve_pool = ThreadPoolExecutor(
             max_workers=config.workers, thread_name_prefix="territory-solve"
         )
@@ -81,6 +94,17 @@ class _ServiceState:
 def _state(request: Request) -> _ServiceState:
     state: _ServiceState = request.app.state.service
     return state
+
+
+def _caller(request: Request, key: str | None) -> str:
+    """Who is calling: a digest of the API key (never the key itself); empty without auth."""
+    if _state(request).config.api_key is None or not key:
+        return ""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+async def _caller_id(request: Request, key: str | None = Security(_api_key_header)) -> str:
+    return _caller(request, key)
 
 
 async def _require_api_key(request: Request, key: str | None = Security(_api_key_header)) -> None:
@@ -156,7 +180,9 @@ def _sync_endpoint(stage: Stage) -> Endpoint:
 
 
 def _job_endpoint(stage: Stage) -> Endpoint:
-    async def endpoint(request: Request, body: Any) -> JSONResponse:
+    async def endpoint(
+        request: Request, body: Any, caller: str = Depends(_caller_id)
+    ) -> JSONResponse:
         state = _state(request)
         context = _context(state.config, body)
 
@@ -165,7 +191,7 @@ def _job_endpoint(stage: Stage) -> Endpoint:
             return stage.run(body, job_context)
 
         try:
-            snapshot = state.jobs.submit(stage.name, work)
+            snapshot = state.jobs.submit(stage.name, work, caller=caller)
         except TooManyJobsError as busy:
             raise ApiError(
                 429,
@@ -188,6 +214,7 @@ def _add_stage(router: APIRouter, stage: Stage) -> None:
         summary=stage.summary,
         description=stage.description,
         operation_id=f"run_{stage.name.replace('-', '_')}",
+        response_model=stage.result_model,
         responses={**_COMMON_ERRORS, 503: _error("too many requests being solved")},
         tags=["stages"],
     )
@@ -206,27 +233,79 @@ def _add_stage(router: APIRouter, stage: Stage) -> None:
     )
 
 
+JobStateName = Literal["queued", "running", "done", "failed", "cancelled", "interrupted", "expired"]
+
+
+def _gone(snapshot: dict[str, Any]) -> ApiError:
+    """410 Gone for an expired job, with the job (no result) as the ``job`` member."""
+    error = snapshot.get("error") or {}
+    return ApiError(
+        410,
+        "expired",
+        str(error.get("detail", f"job {snapshot['id']!r} expired")),
+        extensions={"job": snapshot},
+    )
+
+
 def _job_routes(router: APIRouter) -> None:
     not_found: dict[int | str, dict[str, Any]] = {
-        404: _error("no such job (never existed, or expired)")
+        404: _error("no such job (it never existed, or its tombstone was deleted after a week)"),
+        410: _error(
+            "the job expired: its result was removed (TERRITORY_JOB_TTL, "
+            "TERRITORY_MAX_RESULT_BYTES, TERRITORY_MAX_JOB_TABLE); 'job' holds its id, stage "
+            "and timestamps"
+        ),
     }
+
+    @router.get(
+        "/jobs",
+        operation_id="list_jobs",
+        response_model=JobList,
+        responses=_COMMON_ERRORS,
+        tags=["jobs"],
+    )
+    async def list_jobs(
+        request: Request,
+        caller: str = Depends(_caller_id),
+        state: Annotated[
+            list[JobStateName] | None,
+            Query(description="only jobs in these states (repeat for several)"),
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=1000, description="most jobs answered")] = 100,
+    ) -> JSONResponse:
+        """The caller's jobs, newest first, without their results.
+
+        The caller is the API key (every job when the server has no key). Expired jobs
+        are listed with state ``expired`` for a week.
+        """
+        states = None if state is None else list(state)
+        jobs = _state(request).jobs.list_jobs(caller=caller, states=states, limit=limit)
+        return JSONResponse({"jobs": jobs, "count": len(jobs), "limit": limit})
 
     @router.get(
         "/jobs/{job_id}",
         name="get_job",
+        operation_id="get_job",
         response_model=JobResponse,
         responses={**_COMMON_ERRORS, **not_found},
         tags=["jobs"],
     )
     async def get_job(request: Request, job_id: str) -> JSONResponse:
-        """State, progress and (when done) result of a job."""
+        """State, progress and (when done) result of a job.
+
+        A job the server stopped before it finished answers 200 with state
+        ``interrupted``; a job whose result was removed answers 410 Gone.
+        """
         snapshot = _state(request).jobs.get(job_id)
         if snapshot is None:
-            raise ApiError(404, "not_found", f"no job {job_id!r} (never existed, or expired)")
+            raise ApiError(404, "not_found", f"no job {job_id!r} (never existed, or long expired)")
+        if snapshot["state"] == "expired":
+            raise _gone(snapshot)
         return JSONResponse(snapshot)
 
     @router.delete(
         "/jobs/{job_id}",
+        operation_id="cancel_job",
         response_model=JobResponse,
         responses={**_COMMON_ERRORS, **not_found, 409: _error("the job has already finished")},
         tags=["jobs"],
@@ -240,13 +319,65 @@ def _job_routes(router: APIRouter) -> None:
         """
         outcome = _state(request).jobs.cancel(job_id)
         if outcome is None:
-            raise ApiError(404, "not_found", f"no job {job_id!r} (never existed, or expired)")
+            raise ApiError(404, "not_found", f"no job {job_id!r} (never existed, or long expired)")
         snapshot, cancelled = outcome
+        if snapshot["state"] == "expired":
+            raise _gone(snapshot)
         if not cancelled:
             raise ApiError(
                 409, "conflict", f"job {job_id!r} has already finished ({snapshot['state']})"
             )
         return JSONResponse(snapshot)
+
+
+def _problem_routes(app: FastAPI) -> None:
+    """``GET /problems/{code}``: what each problem ``type`` means (no API key needed)."""
+
+    @app.get(
+        "/problems/{code}",
+        operation_id="get_problem_type",
+        response_model=ProblemTypeResponse,
+        responses={404: _error("no such problem type")},
+        tags=["service"],
+    )
+    async def get_problem_type(code: str) -> ProblemTypeResponse:
+        """What a problem type (the ``type`` of an error body) means and what to do."""
+        kind = PROBLEM_TYPES.get(code)
+        if kind is None:
+            raise ApiError(404, "not_found", f"no problem type {code!r}")
+        return ProblemTypeResponse(
+            type=problem_type_uri(code),
+            code=code,
+            title=kind.title,
+            status=kind.status,
+            description=kind.description,
+        )
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with error bodies as ``application/problem+json``."""
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        problem_ref = {"$ref": "#/components/schemas/ProblemDetails"}
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if status[:1] in "45" and "application/json" in content:
+                        content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+                        # FastAPI's own 422 model is not what the handlers answer
+                        content[PROBLEM_MEDIA_TYPE]["schema"] = problem_ref
+        schemas = document.get("components", {}).get("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        app.openapi_schema = document
+    return app.openapi_schema
 
 
 def _docs_routes(app: FastAPI) -> None:
@@ -267,7 +398,9 @@ def _docs_routes(app: FastAPI) -> None:
 
 
 def _health_route(app: FastAPI) -> None:
-    @app.get("/v1/health", response_model=HealthResponse, tags=["service"])
+    @app.get(
+        "/v1/health", operation_id="get_health", response_model=HealthResponse, tags=["service"]
+    )
     async def health(request: Request) -> HealthResponse:
         """Status, version, stages served and limits (never needs an API key)."""
         state = _state(request)
@@ -295,8 +428,10 @@ def _health_route(app: FastAPI) -> None:
                     "max_jobs": config.max_jobs,
                     "max_pending": config.max_pending,
                     "job_ttl": config.job_ttl,
+                    "max_result_bytes": config.max_result_bytes,
                 },
                 "jobs": {"active": state.jobs.active, "stored": len(state.jobs)},
+                "job_store": ":memory:" if config.job_store == ":memory:" else "file",
             }
         )
 
@@ -313,8 +448,12 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     Returns
     -------
     fastapi.FastAPI
-        The app; serve it with uvicorn (see :func:`territory.service.serve`). Its
-        thread pools stop when the app's lifespan ends.
+        The app; serve it with uvicorn (see :func:`territory.service.serve`), also as a
+        factory (``uvicorn --factory territory.service:create_app --workers 4``). Its
+        jobs live in ``config.job_store`` (``TERRITORY_JOB_STORE``; a SQLite file in the
+        working directory by default, shared by every app on that file; ``":memory:"``
+        for a private, in-process store). Its thread pools stop, and running jobs get
+        ``config.shutdown_grace`` seconds, when the app's lifespan ends.
     """
     config = ServiceConfig.from_env() if config is None else config
     state = _ServiceState(config)
@@ -327,17 +466,21 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     app = FastAPI(
         title="territory",
         version=__version__,
-        description="Sales territory and route planning over HTTP. Errors are JSON: "
-        '`{"error": {"type": ..., "message": ...}}`.',
+        description="Sales territory and route planning over HTTP. Errors are RFC 9457 "
+        "problem details (`application/problem+json`): `type` (`/problems/<code>`, described "
+        "by `GET /problems/{code}`), `title`, `status`, `detail`, `instance`, and for "
+        "validation problems `errors`, one entry per problem.",
         lifespan=lifespan,
         docs_url=None,  # served by _docs_routes, behind the API key when one is set
         redoc_url=None,
         openapi_url=None,
     )
     app.state.service = state
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
     _health_route(app)
+    _problem_routes(app)
     _docs_routes(app)
     router = APIRouter(prefix="/v1", dependencies=[Depends(_require_api_key)])
     for stage in state.stages.values():

@@ -46,13 +46,19 @@ class BodySizeLimit:
                     declared = int(value)
                 except ValueError:
                     response = error_response(
-                        400, "bad_request", "Content-Length header is not a number"
+                        400,
+                        "bad_request",
+                        "Content-Length header is not a number",
+                        instance=scope.get("path"),
                     )
                     await response(scope, receive, send)
                     return
                 if declared > self.max_bytes:
                     response = error_response(
-                        413, "payload_too_large", self._too_large(f"{declared} bytes")
+                        413,
+                        "payload_too_large",
+                        self._too_large(f"{declared} bytes"),
+                        instance=scope.get("path"),
                     )
                     await response(scope, receive, send)
                     return
@@ -66,7 +72,10 @@ class BodySizeLimit:
             received += len(chunk)
             if received > self.max_bytes:
                 response = error_response(
-                    413, "payload_too_large", self._too_large(f"at least {received} bytes")
+                    413,
+                    "payload_too_large",
+                    self._too_large(f"at least {received} bytes"),
+                    instance=scope.get("path"),
                 )
                 await response(scope, receive, send)
                 return

@@ -1,4 +1,9 @@
-"""Every error the service returns is JSON: ``{"error": {"type": ..., "message": ...}}``.
+"""Every error the service returns is a problem details object (RFC 9457).
+
+The body has the media type ``application/problem+json``: ``type`` (a URI reference,
+``/problems/<code>``), ``title``, ``status``, ``detail``, ``instance`` (the request
+path) and, for validation problems, ``errors`` with one entry per problem (see
+:mod:`territory.service._problems`).
 
 Responses never carry a stack trace or an internal path: unexpected exceptions are
 logged (logger ``"territory"``) and answered with a fixed message.
@@ -24,12 +29,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from territory.errors import InfeasibleError, ValidationError
+from territory.service._problems import PROBLEM_MEDIA_TYPE, problem, table_problem_entries
 
-__all__ = ["ApiError", "CatchUnexpected", "error_response", "install_error_handlers"]
+__all__ = [
+    "ApiError",
+    "CatchUnexpected",
+    "ProblemResponse",
+    "error_response",
+    "install_error_handlers",
+    "pydantic_problem_entries",
+]
 
 logger = logging.getLogger("territory")
 
-#: Error type of each HTTP status that Starlette raises by itself.
+#: Problem code of each HTTP status that Starlette raises by itself.
 _STATUS_TYPES = {
     400: "bad_request",
     401: "unauthorized",
@@ -42,23 +55,32 @@ _STATUS_TYPES = {
     500: "internal_error",
     503: "busy",
 }
-#: Most pydantic problems listed in one message.
-_MAX_PROBLEMS_SHOWN = 10
+#: Most pydantic problems listed in one response.
+_MAX_PROBLEMS_SHOWN = 50
+
+
+class ProblemResponse(JSONResponse):
+    """A JSON response with the media type ``application/problem+json``."""
+
+    media_type = PROBLEM_MEDIA_TYPE
 
 
 class ApiError(Exception):
-    """An error answered with a given HTTP status and a JSON body.
+    """An error answered with a given HTTP status and a problem details body.
 
     Parameters
     ----------
     status
         HTTP status code.
     type
-        Short machine-readable error type, for example ``"limit_exceeded"``.
+        The problem code, a key of :data:`~territory.service._problems.PROBLEM_TYPES`,
+        for example ``"limit_exceeded"``.
     message
-        Human-readable message; say which limit and its value where one applies.
+        The problem's ``detail``; say which limit and its value where one applies.
     headers
         Extra response headers (for example ``Retry-After``).
+    extensions
+        More members of the problem object (for example the ``job`` of an expired job).
     """
 
     def __init__(
@@ -68,12 +90,14 @@ class ApiError(Exception):
         message: str,
         *,
         headers: Mapping[str, str] | None = None,
+        extensions: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.type = type
         self.message = message
         self.headers = dict(headers or {})
+        self.extensions = dict(extensions or {})
 
 
 def error_response(
@@ -82,58 +106,110 @@ def error_response(
     message: str,
     *,
     headers: Mapping[str, str] | None = None,
-    problems: Sequence[str] | None = None,
-) -> JSONResponse:
-    """The JSON response of one error.
+    instance: str | None = None,
+    errors: Sequence[dict[str, Any]] | None = None,
+    extensions: Mapping[str, Any] | None = None,
+) -> ProblemResponse:
+    """The ``application/problem+json`` response of one error.
 
     Examples
     --------
-    >>> error_response(404, "not_found", "no job x").body
-    b'{"error":{"type":"not_found","message":"no job x"}}'
+    >>> response = error_response(404, "not_found", "no job x")
+    >>> response.headers["content-type"], response.body[:37]
+    ('application/problem+json', b'{"type":"/problems/not_found","title"')
     """
-    error: dict[str, Any] = {"type": type, "message": message}
-    if problems:
-        error["problems"] = list(problems)
-    return JSONResponse({"error": error}, status_code=status, headers=dict(headers or {}))
+    body = problem(
+        type, message, status=status, instance=instance, errors=errors, **dict(extensions or {})
+    )
+    return ProblemResponse(body, status_code=status, headers=dict(headers or {}))
 
 
-def _describe_pydantic(errors: Sequence[Any]) -> str:
-    """One line per pydantic problem, naming where it is; never echoes the input."""
-    if any(isinstance(e, Mapping) and e.get("type") == "json_invalid" for e in errors):
-        return "request body is not valid JSON"
-    lines = []
+def _pointer(location: Sequence[Any]) -> str:
+    """A JSON pointer (as a URI fragment) into the request body."""
+    parts = list(location)
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    escaped = [str(part).replace("~", "~0").replace("/", "~1") for part in parts]
+    return "#/" + "/".join(escaped) if escaped else "#"
+
+
+def pydantic_problem_entries(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """One ``errors`` entry per pydantic problem, with a JSON pointer; never echoes input.
+
+    Examples
+    --------
+    >>> pydantic_problem_entries([{"loc": ("body", "reps", 0), "msg": "Field required"}])
+    [{'detail': 'reps.0: Field required', 'pointer': '#/reps/0', 'table': None, 'column': None}]
+    """
+    entries = []
     for error in errors[:_MAX_PROBLEMS_SHOWN]:
         if not isinstance(error, Mapping):
             continue
-        location = ".".join(str(part) for part in error.get("loc", ()))
-        lines.append(f"{location}: {error.get('msg', 'is invalid')}")
-    if len(errors) > _MAX_PROBLEMS_SHOWN:
-        lines.append(f"and {len(errors) - _MAX_PROBLEMS_SHOWN} more problems")
-    if not lines:
+        location = [part for part in error.get("loc", ()) if part != "body"]
+        where = ".".join(str(part) for part in location) or "body"
+        entries.append(
+            {
+                "detail": f"{where}: {error.get('msg', 'is invalid')}",
+                "pointer": _pointer(location),
+                "table": None,
+                "column": None,
+            }
+        )
+    return entries
+
+
+def _describe_pydantic(errors: Sequence[Any], entries: Sequence[dict[str, Any]]) -> str:
+    if any(isinstance(e, Mapping) and e.get("type") == "json_invalid" for e in errors):
+        return "request body is not valid JSON"
+    if not entries:
         return "request body is invalid"
+    lines = [entry["detail"] for entry in entries[:10]]
+    if len(errors) > len(lines):
+        lines.append(f"and {len(errors) - len(lines)} more problems")
     return "invalid request: " + "; ".join(lines)
 
 
-async def _on_api_error(request: Request, exc: Exception) -> JSONResponse:
+async def _on_api_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.type, exc.message, headers=exc.headers)
+    return error_response(
+        exc.status,
+        exc.type,
+        exc.message,
+        headers=exc.headers,
+        instance=request.url.path,
+        extensions=exc.extensions,
+    )
 
 
-async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def _on_validation_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, ValidationError)
-    return error_response(422, "validation_error", str(exc), problems=exc.problems)
+    return error_response(
+        422,
+        "validation_error",
+        str(exc),
+        instance=request.url.path,
+        errors=table_problem_entries(exc.problems),
+    )
 
 
-async def _on_infeasible(request: Request, exc: Exception) -> JSONResponse:
-    return error_response(422, "infeasible", str(exc))
+async def _on_infeasible(request: Request, exc: Exception) -> ProblemResponse:
+    return error_response(422, "infeasible", str(exc), instance=request.url.path)
 
 
-async def _on_request_validation(request: Request, exc: Exception) -> JSONResponse:
+async def _on_request_validation(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
-    return error_response(422, "invalid_request", _describe_pydantic(exc.errors()))
+    errors = exc.errors()
+    entries = pydantic_problem_entries(errors)
+    return error_response(
+        422,
+        "invalid_request",
+        _describe_pydantic(errors, entries),
+        instance=request.url.path,
+        errors=entries,
+    )
 
 
-async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+async def _on_http_exception(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     if status == 404:
@@ -143,11 +219,11 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     else:
         message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
     type_ = _STATUS_TYPES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
-    return error_response(status, type_, message, headers=exc.headers)
+    return error_response(status, type_, message, headers=exc.headers, instance=request.url.path)
 
 
 class CatchUnexpected:
-    """Answer an unexpected exception with a JSON 500, logged once, without re-raising.
+    """Answer an unexpected exception with a problem 500, logged once, without re-raising.
 
     Parameters
     ----------
@@ -180,13 +256,16 @@ class CatchUnexpected:
             if started:  # too late for a 500: the status line has gone out
                 return
             response = error_response(
-                500, "internal_error", "internal error; the server log has details"
+                500,
+                "internal_error",
+                "internal error; the server log has details",
+                instance=scope.get("path"),
             )
             await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer every error of ``app`` with the JSON error body.
+    """Answer every error of ``app`` with a problem details body.
 
     Expected errors get handlers; anything else is caught by :class:`CatchUnexpected`,
     installed here as the innermost middleware.

@@ -33,13 +33,14 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from territory.errors import InfeasibleError, ValidationError
 from territory.service._config import ServiceConfig
+from territory.service._problems import problem, table_problem_entries
 from territory.service._store import (
     JobDatabase,
     JobRecord,
@@ -148,11 +149,12 @@ class JobControl:
 
 
 def _failure(exc: BaseException) -> dict[str, Any]:
+    """The job's ``error``: a problem details object, as the synchronous call answers."""
     if isinstance(exc, ValidationError):
-        return {"type": "validation_error", "message": str(exc), "problems": list(exc.problems)}
+        return problem("validation_error", str(exc), errors=table_problem_entries(exc.problems))
     if isinstance(exc, InfeasibleError):
-        return {"type": "infeasible", "message": str(exc)}
-    return {"type": "internal_error", "message": "internal error; the server log has details"}
+        return problem("infeasible", str(exc))
+    return problem("internal_error", "internal error; the server log has details")
 
 
 class JobStore:
@@ -246,8 +248,8 @@ class JobStore:
             self._prune()
             return self.database.count()
 
-    def submit(self, stage: str, work: Work) -> dict[str, Any]:
-        """Queue ``work`` as a new job and return its snapshot.
+    def submit(self, stage: str, work: Work, *, caller: str = "") -> dict[str, Any]:
+        """Queue ``work`` as a new job of ``caller`` and return its snapshot.
 
         Raises
         ------
@@ -260,7 +262,7 @@ class JobStore:
                 raise TooManyJobsError(self._active, 0 if self._closing else self.max_active)
             self._prune(extra=1)
             local = _Local(id=secrets.token_urlsafe(16), stage=stage)
-            record = self.database.create(local.id, stage, owner=self.owner)
+            record = self.database.create(local.id, stage, owner=self.owner, caller=caller)
             self._local[local.id] = local
             self._active += 1
             local.future = self._pool.submit(self._run, local, work)
@@ -275,6 +277,33 @@ class JobStore:
                 self._sweep()
             record = self.database.get(job_id)
         return None if record is None else record.snapshot()
+
+    def list_jobs(
+        self, *, caller: str | None = None, states: Sequence[str] | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """Snapshots of jobs (without results), newest first.
+
+        Parameters
+        ----------
+        caller
+            Only the jobs this caller submitted; every job when ``None``.
+        states
+            Only jobs in these states.
+        limit
+            At most this many.
+        """
+        with self._lock:
+            self._prune()
+        records = self.database.list(
+            caller=caller,
+            states=None if states is None else [JobState(state) for state in states],
+            newest_first=True,
+            limit=limit,
+        )
+        snapshots = [record.snapshot() for record in records]
+        for snapshot in snapshots:
+            snapshot.pop("result", None)  # listed without results (read as None)
+        return snapshots
 
     def cancel(self, job_id: str) -> tuple[dict[str, Any], bool] | None:
         """Cancel a queued or running job.
@@ -396,7 +425,7 @@ class JobStore:
                 self.database.finish(
                     local.id,
                     JobState.FAILED,
-                    error={"type": "result_too_large", "message": message},
+                    error=problem("result_too_large", message),
                     progress=local.progress,
                 )
                 return

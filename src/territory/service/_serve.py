@@ -1,6 +1,6 @@
 """Run the service with uvicorn: :func:`serve` and ``python -m territory.service``.
 
-The served app keeps its jobs in the configured job store (``TERRITORY_JOB_STORE``, a
+The app keeps its jobs in the configured job store (``TERRITORY_JOB_STORE``, a
 SQLite file), so jobs outlive the process and several uvicorn workers
 (``--workers N``) share them. On SIGTERM uvicorn stops accepting connections, then runs
 the app's lifespan shutdown, which gives running jobs ``TERRITORY_SHUTDOWN_GRACE``
@@ -39,11 +39,12 @@ def _log_to_stderr() -> None:
 
 
 def durable_app(config: ServiceConfig | None = None) -> FastAPI:
-    """The app with its jobs in the configured job store (``config.job_store``).
+    """The app, with the ``territory`` logger's lines on standard error.
 
-    :func:`territory.service.create_app` keeps the jobs of an in-process app in memory;
-    the server keeps them in ``TERRITORY_JOB_STORE``. This is also the uvicorn factory of
-    ``--workers N`` (``uvicorn --factory territory.service._serve:durable_app``).
+    :func:`territory.service.create_app` already keeps its jobs in the configured job
+    store (``config.job_store``); this adds the server's logging and one line saying
+    where the jobs are. It is the uvicorn factory of ``--workers N``
+    (``uvicorn --factory territory.service._serve:durable_app``).
 
     Parameters
     ----------
@@ -56,12 +57,7 @@ def durable_app(config: ServiceConfig | None = None) -> FastAPI:
     """
     _log_to_stderr()
     app = create_app(config)
-    state = app.state.service
-    if state.jobs.database.path != state.config.job_store:
-        private = state.jobs
-        state.jobs = JobStore.from_config(state.config)
-        private.shutdown(grace=0)
-    jobs: JobStore = state.jobs
+    jobs: JobStore = app.state.service.jobs
     path = jobs.database.path
     where = path if path == ":memory:" else str(Path(path).resolve())
     logger.info(

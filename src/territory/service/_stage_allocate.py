@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from territory.allocation import Bounds, LevelRule, allocate
 from territory.service._models import Record, StageRequest, records_frame
+from territory.service._results import AllocateResult
 from territory.service._stages import RunContext, Stage
 
 __all__ = ["AllocateRequest", "load"]
@@ -122,4 +123,5 @@ def load() -> Stage:
         "(territory.allocation.allocate).",
         request_model=AllocateRequest,
         run=run,
+        result_model=AllocateResult,
     )

@@ -19,6 +19,7 @@ from territory.grading import (
     WeightedScore,
 )
 from territory.service._models import Record, StageRequest, records_frame
+from territory.service._results import GradeResult
 from territory.service._stages import RunContext, Stage
 
 __all__ = ["GradeRequest", "load"]
@@ -142,4 +143,5 @@ def load() -> Stage:
         "given a visit policy, return their visit requirements.",
         request_model=GradeRequest,
         run=run,
+        result_model=GradeResult,
     )

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from territory._json import json_safe
 from territory.routing import Cycle, PlanOptions, plan_routes
 from territory.service._models import Record, StageRequest, records_frame
+from territory.service._results import PlanRoutesResult
 from territory.service._stages import Progress, RunContext, Stage
 from territory.travel import GreatCircleTravel
 
@@ -127,4 +128,5 @@ def load() -> Stage:
         "(territory.routing.plan_routes). Unplanned visits come back with their reasons.",
         request_model=PlanRoutesRequest,
         run=run,
+        result_model=PlanRoutesResult,
     )

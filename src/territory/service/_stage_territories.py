@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from territory.service._models import Record, StageRequest, records_frame
+from territory.service._results import TerritoriesResult
 from territory.service._stages import RunContext, Stage
 from territory.territories import design_territories
 
@@ -88,4 +89,5 @@ def load() -> Stage:
         "territories (territory.territories.design_territories).",
         request_model=TerritoriesRequest,
         run=run,
+        result_model=TerritoriesResult,
     )

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
 from territory.service._config import ServiceConfig
 from territory.service._models import StageRequest
 
@@ -70,6 +72,8 @@ class Stage:
         The pydantic model of the request body.
     run
         ``run(request, context) -> dict``: the stage's JSON-safe result.
+    result_model
+        The pydantic model of that result (for the OpenAPI document).
     """
 
     name: str
@@ -77,6 +81,7 @@ class Stage:
     description: str
     request_model: type[StageRequest]
     run: Callable[[Any, RunContext], dict[str, Any]]
+    result_model: type[BaseModel]
 
 
 def load_stages() -> tuple[dict[str, Stage], dict[str, str]]:

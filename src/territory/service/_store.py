@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from territory.errors import TerritoryError
+from territory.service._problems import legacy_problem, problem
 
 __all__ = [
     "MAX_TOMBSTONES",
@@ -71,12 +72,18 @@ _SCHEMA = (
     progress TEXT,
     error TEXT,
     result TEXT,
-    result_bytes INTEGER NOT NULL DEFAULT 0
+    result_bytes INTEGER NOT NULL DEFAULT 0,
+    caller TEXT NOT NULL DEFAULT ''
 )""",
     "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, finished)",
 )
 
-_COLUMNS = "id, stage, state, owner, created, started, finished, expired, progress, error"
+#: Columns added since the first schema, with their definitions (added to older files).
+_ADDED_COLUMNS = {"caller": "TEXT NOT NULL DEFAULT ''"}
+
+_INDEXES = ("CREATE INDEX IF NOT EXISTS jobs_by_caller ON jobs (caller, created)",)
+
+_COLUMNS = "id, stage, state, owner, created, started, finished, expired, progress, error, caller"
 
 
 class JobState(StrEnum):
@@ -146,6 +153,8 @@ class JobRecord:
         Unix timestamps (``None`` until they happen).
     progress, error, result
         As stored; ``result`` only when the job is done and it was asked for.
+    caller
+        Who submitted the job (a digest of the API key; empty without auth).
     """
 
     id: str
@@ -159,6 +168,7 @@ class JobRecord:
     progress: dict[str, Any] | None
     error: dict[str, Any] | None
     result: dict[str, Any] | None = None
+    caller: str = ""
 
     def snapshot(self) -> dict[str, Any]:
         """The job as JSON-safe values: the API's job object (the result only when done)."""
@@ -174,7 +184,7 @@ class JobRecord:
         if self.state is JobState.DONE:
             data["result"] = self.result
         if self.error is not None:
-            data["error"] = self.error
+            data["error"] = legacy_problem(self.error)
         return data
 
 
@@ -191,6 +201,7 @@ def _record(row: Sequence[Any], result: str | None = None) -> JobRecord:
         progress=_loads(row[8]),
         error=_loads(row[9]),
         result=_loads(result),
+        caller=row[10],
     )
 
 
@@ -253,6 +264,12 @@ class JobDatabase:
             with self._write() as conn:
                 for statement in _SCHEMA:
                     conn.execute(statement)
+                present = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
+                for column, definition in _ADDED_COLUMNS.items():
+                    if column not in present:  # a file written by an older version
+                        conn.execute(f"ALTER TABLE jobs ADD COLUMN {column} {definition}")
+                for statement in _INDEXES:
+                    conn.execute(statement)
         except sqlite3.Error as error:
             self._conn.close()
             raise TerritoryError(
@@ -296,16 +313,18 @@ class JobDatabase:
 
     # ----------------------------------------------------------------- writes
 
-    def create(self, job_id: str, stage: str, *, owner: str) -> JobRecord:
+    def create(self, job_id: str, stage: str, *, owner: str, caller: str = "") -> JobRecord:
         """Store a new queued job and return it."""
         now = self._clock()
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO jobs (id, stage, state, owner, created, heartbeat) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (job_id, stage, JobState.QUEUED.value, owner, now, now),
+                "INSERT INTO jobs (id, stage, state, owner, created, heartbeat, caller) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (job_id, stage, JobState.QUEUED.value, owner, now, now, caller),
             )
-        return JobRecord(job_id, stage, JobState.QUEUED, owner, now, None, None, None, None, None)
+        return JobRecord(
+            job_id, stage, JobState.QUEUED, owner, now, None, None, None, None, None, caller=caller
+        )
 
     def start(self, job_id: str) -> bool:
         """Move a queued job to running; ``False`` when it is no longer queued."""
@@ -411,7 +430,7 @@ class JobDatabase:
                 return []
             where.append(f"id IN ({', '.join('?' * len(ids))})")
             params.extend(ids)
-        error = _dumps({"type": "interrupted", "message": reason})
+        error = _dumps(problem("interrupted", reason))
         with self._write() as conn:
             rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM jobs WHERE {' AND '.join(where)}", params
@@ -482,7 +501,7 @@ class JobDatabase:
                     (
                         JobState.EXPIRED.value,
                         now,
-                        _dumps({"type": "expired", "message": message}),
+                        _dumps(problem("expired", message)),
                         job_id,
                     ),
                 )
@@ -509,10 +528,27 @@ class JobDatabase:
         return None if row is None else _record(row[:-1], row[-1])
 
     def list(
-        self, *, states: Iterable[JobState] | None = None, owner: str | None = None
+        self,
+        *,
+        states: Iterable[JobState] | None = None,
+        owner: str | None = None,
+        caller: str | None = None,
+        newest_first: bool = False,
+        limit: int | None = None,
     ) -> list[JobRecord]:
-        """Jobs (without results), oldest first, optionally only some states or one owner."""
-        where, params = ["1 = 1"], []
+        """Jobs (without results), oldest first.
+
+        Parameters
+        ----------
+        states, owner, caller
+            Only jobs in these states, run by this process, or submitted by this caller.
+        newest_first
+            Newest first instead.
+        limit
+            At most this many jobs.
+        """
+        where: list[str] = ["1 = 1"]
+        params: list[Any] = []
         if states is not None:
             values = [JobState(state).value for state in states]
             where.append(f"state IN ({', '.join('?' * len(values))})")
@@ -520,9 +556,14 @@ class JobDatabase:
         if owner is not None:
             where.append("owner = ?")
             params.append(owner)
+        if caller is not None:
+            where.append("caller = ?")
+            params.append(caller)
+        order = "created DESC, id DESC" if newest_first else "created, id"
+        params.append(-1 if limit is None else int(limit))
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM jobs WHERE {' AND '.join(where)} ORDER BY created, id",
+                f"SELECT {_COLUMNS} FROM jobs WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?",
                 params,
             ).fetchall()
         return [_record(row) for row in rows]

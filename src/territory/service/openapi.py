@@ -21,14 +21,14 @@ __all__ = ["main", "openapi_document", "openapi_text"]
 
 
 def openapi_document() -> dict[str, Any]:
-    """The OpenAPI document of an app with the default configuration.
+    """The OpenAPI document of an app with the default limits (and a private job store).
 
     Examples
     --------
     >>> openapi_document()["info"]["title"]
     'territory'
     """
-    app = create_app(ServiceConfig())
+    app = create_app(ServiceConfig(job_store=":memory:"))
     try:
         return app.openapi()
     finally:

@@ -3,7 +3,7 @@
 Examples
 --------
 >>> from territory.service import ServiceConfig
->>> with InProcessClient(ServiceConfig()) as client:
+>>> with InProcessClient(ServiceConfig(job_store=":memory:")) as client:
 ...     client.get("/v1/health").status_code
 200
 """
@@ -28,7 +28,9 @@ class InProcessClient:
     Parameters
     ----------
     config
-        Service configuration; the app is created from it.
+        Service configuration; the app is created from it. Its jobs live in
+        ``config.job_store``: pass ``job_store=":memory:"`` for a private store that
+        leaves no file behind.
     """
 
     def __init__(self, config: ServiceConfig) -> None:

@@ -4,9 +4,10 @@
 territory carries its (capacity-weighted) share of several measures within a tolerance
 -- workload, potential, customer count or any numeric column -- while staying compact
 and contiguous on a neighbourhood graph (Delaunay of the points, or polygon adjacency
-when the units are areas). Dealer-supplied stores go only to their dealer's reps,
-everything else to company reps; locks, pairs that must be kept apart and realignment
-budgets are respected. The result is a :class:`TerritoryPlan`.
+when the units are areas). Who may serve whom is :mod:`territory.eligibility`: a
+dealer's plain stores go to its reps, everything else (direct stores, dealers, key
+accounts, customers locked to company reps) to company reps; locks, pairs that must be
+kept apart and realignment budgets are respected. The result is a :class:`TerritoryPlan`.
 
 Method: balanced seeds (weighted k-means++), region growing from the seeds, then
 local search by boundary moves that keep territories contiguous; while a tolerance is

@@ -14,6 +14,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from territory.errors import ProblemCollector, ValidationError
+from territory.progress import Progress, resolve_progress
 from territory.tables import validate_customers, validate_reps
 from territory.territories._graph import neighbourhood_graph, polygon_edges, project_km
 from territory.territories._measures import measure_values
@@ -147,6 +148,7 @@ def design_territories(
     time_limit: float | None = None,
     region_size: int | None = 32,
     executor: Executor | None = None,
+    progress: Progress = None,
 ) -> TerritoryPlan:
     """Assign every customer to exactly one rep in balanced, compact, contiguous territories.
 
@@ -156,8 +158,11 @@ def design_territories(
         Customers (see :mod:`territory.tables`): ``customer_id``, ``lon``/``lat`` or
         geometry -- points, or polygons when the units are areas (postcodes, counties),
         which then border each other by touching -- plus the measure columns named in
-        ``balance``, and optionally ``kind``, ``dealer_id``, ``locked_rep_id`` (pin a
-        key account to a rep) and ``current_rep_id`` (realignment).
+        ``balance``, and optionally ``kind``, ``dealer_id``, ``key_account``,
+        ``locked_rep_id`` (pin a customer to a rep) and ``current_rep_id`` (realignment).
+        Who may serve whom follows :mod:`territory.eligibility`: key accounts and
+        customers locked to a company rep join the company's territories even when a
+        dealer supplies them.
     reps
         Reps: ``rep_id``, ``home_lon``/``home_lat``, ``kind``, ``dealer_id`` and
         optionally ``capacity`` (0.5 for a part-time rep, who gets half a share).
@@ -207,6 +212,10 @@ def design_territories(
     executor
         Runs the independent subproblems (company part, each dealer, each part of a
         cut group) in parallel; in-process when omitted.
+    progress
+        Called as ``progress(done, total)`` as each subproblem (or part of one) is
+        designed; ``True`` shows a tqdm bar with the time left (see
+        :mod:`territory.progress`).
 
     Returns
     -------
@@ -234,6 +243,7 @@ def design_territories(
     ['A', 'A', 'A', 'B', 'B', 'B']
     """
     started = time.perf_counter()
+    report = resolve_progress(progress, desc="designing territories", unit="part")
     frame, areas = (
         _split_areas(customers) if isinstance(customers, pd.DataFrame) else (customers, None)
     )
@@ -258,9 +268,9 @@ def design_territories(
         cust, balance, travel=travel or GreatCircleTravel(), problems=problems
     )
     capacity = capacities(rep, problems)
-    locks = lock_targets(cust, rep, problems)
+    locks, rules = lock_targets(cust, rep, problems)
     conflicts = conflict_lists(cust, pairs, locks, problems)
-    groups = split_groups(cust, rep, problems)
+    groups = split_groups(cust, rep, rules, problems)
     current, notes = _current_positions(cust, rep, current_column)
     problems.raise_if_any()
 
@@ -270,7 +280,7 @@ def design_territories(
         rep["home_lon"].to_numpy(float), rep["home_lat"].to_numpy(float), origin=origin
     )
     area_edges = polygon_edges(areas) if areas is not None else None
-    c_group = np.array(customer_groups(cust), dtype=object)
+    c_group = np.array(customer_groups(rules), dtype=object)
     r_group = np.array(
         [
             "company" if k != "dealer" else str(d)
@@ -312,7 +322,7 @@ def design_territories(
         for k, g in enumerate(groups)
     ]
     jobs = [b for b in built if b is not None]
-    solutions = solve_subproblems([job[1] for job in jobs], executor)
+    solutions = solve_subproblems([job[1] for job in jobs], executor, progress=report)
     return _assemble(
         cust,
         rep,

@@ -99,7 +99,18 @@ def _numeric_column(
             id_column="customer_id",
         )
         return None
-    return values.to_numpy(dtype=float)
+    array = values.to_numpy(dtype=float)
+    with np.errstate(over="ignore"):
+        total = float(array.sum())
+    if not np.isfinite(total):  # totals, targets and deviations would be infinite
+        problems.add(
+            "customers",
+            column,
+            "adds up to more than the largest float (about 1.8e308); give the measure in a "
+            "larger unit",
+        )
+        return None
+    return array
 
 
 def measure_values(

@@ -113,6 +113,12 @@ class TerritoryPlan:
             "assignment": _records(self.assignment),
         }
 
+    def _repr_html_(self) -> str:
+        """The summary over the first rows of :meth:`to_frame`, for notebooks."""
+        from territory._html import result_html
+
+        return result_html(self)
+
     def summary(self) -> str:
         """A few lines: balance per measure, compactness, contiguity, moves."""
         t = self.territories
@@ -151,32 +157,53 @@ class TerritoryPlan:
             )
         return "\n".join(lines)
 
-    def to_geodataframe(self) -> Any:
-        """Territories as polygons: dissolved areas, or convex hulls of the customers.
+    def to_geodataframe(self, *, region: Any = None) -> Any:
+        """Territories as polygons that do not overlap.
+
+        With area units (postcodes, counties) a territory is the union of its areas.
+        Otherwise it is the union of its customers' Voronoi cells, clipped to the region,
+        so that neighbouring territories share borders and never overlap (see
+        ``territory.territories._shapes``).
+
+        Parameters
+        ----------
+        region
+            Area to clip point territories to: a shapely geometry in EPSG:4326 or a
+            GeoSeries / GeoDataFrame with a CRS. Default: the convex hull of all
+            customers, buffered by their typical spacing. Ignored with area units.
 
         Returns
         -------
         geopandas.GeoDataFrame
-            One row per rep with customers, the columns of :attr:`territories` and a
-            geometry in EPSG:4326.
+            One row per rep with the columns of :attr:`territories` and a geometry in
+            EPSG:4326 (None for a rep without customers).
         """
         import geopandas as gpd
         import shapely
 
-        rep_of = self.assignment["rep_id"].to_numpy(dtype=object)
-        geoms: list[Any] = []
-        for rep in self.territories["rep_id"]:
-            mask = rep_of == rep
-            if not mask.any():
-                geoms.append(None)
-            elif self.areas is not None:
-                geoms.append(shapely.union_all(np.asarray(self.areas)[mask]))
-            else:
-                pts = shapely.points(
-                    self.locations["lon"].to_numpy(dtype=float)[mask],
-                    self.locations["lat"].to_numpy(dtype=float)[mask],
-                )
-                geoms.append(shapely.convex_hull(shapely.multipoints(pts)))
+        from territory.territories._shapes import voronoi_shapes
+
+        reps = self.territories["rep_id"].to_numpy(dtype=object)
+        position = {rep: i for i, rep in enumerate(reps)}
+        owner = np.array(
+            [position.get(rep, -1) for rep in self.assignment["rep_id"].to_numpy(dtype=object)],
+            dtype=np.int64,
+        )
+        geoms: list[Any]
+        if self.areas is not None:
+            areas = np.asarray(self.areas)
+            geoms = [
+                shapely.union_all(areas[owner == i]) if (owner == i).any() else None
+                for i in range(len(reps))
+            ]
+        else:
+            geoms = voronoi_shapes(
+                self.locations["lon"].to_numpy(dtype=float),
+                self.locations["lat"].to_numpy(dtype=float),
+                owner,
+                len(reps),
+                region=region,
+            )
         return gpd.GeoDataFrame(self.territories.copy(), geometry=geoms, crs="EPSG:4326")
 
     def plot(self, ax: Any = None, *, column: str | None = None) -> Any:

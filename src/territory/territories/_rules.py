@@ -1,12 +1,14 @@
-"""Business rules: who may serve whom.
+"""Business rules: who may serve whom, as territory design applies them.
 
-* **Nesting.** A store with a non-empty ``dealer_id`` (``kind`` ``"store"``, the
-  default) is supplied by that dealer and may only go to that dealer's reps (reps of
-  kind ``"dealer"`` with the same ``dealer_id``). Direct-supplied stores and the
-  dealers themselves (customers of kind ``"dealer"``) go to company reps. Each dealer's
-  area and the company part are independent subproblems.
+* **Sides.** Who may serve a customer is decided by :mod:`territory.eligibility`, the
+  one rule set of every stage. Territory design puts every customer on one side --
+  the company, or the dealer that supplies it (:meth:`Eligibility.side`): direct
+  stores, dealers and key accounts on the company side, a locked customer on its
+  rep's side, the other dealer-supplied stores on their dealer's. Each side is an
+  independent subproblem.
 * **Locks.** ``locked_rep_id`` pins a customer (a key account, say) to a named rep,
-  who must be allowed to serve it.
+  who must be allowed to serve it; locking a dealer's store to a company rep is how a
+  main dealer store is given to the company.
 * **Pairs.** Customers that must not share a territory.
 * **Capacity.** ``capacity`` on reps (default 1) scales a rep's share of every measure.
 """
@@ -20,6 +22,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from territory.eligibility import COMPANY, Eligibility, eligibility_from_tables, rep_sides
 from territory.errors import ProblemCollector
 
 __all__ = [
@@ -31,9 +34,6 @@ __all__ = [
     "lock_targets",
     "split_groups",
 ]
-
-#: Name of the company subproblem.
-COMPANY = "company"
 
 IntArray = NDArray[np.int64]
 
@@ -64,40 +64,25 @@ def _text(value: object) -> str | None:
     return text or None
 
 
-def customer_groups(customers: pd.DataFrame) -> list[str]:
-    """The subproblem of every customer: its dealer for dealer-supplied stores, else company."""
-    kinds = (
-        customers["kind"].tolist() if "kind" in customers.columns else ["store"] * len(customers)
-    )
-    dealers = (
-        customers["dealer_id"].tolist()
-        if "dealer_id" in customers.columns
-        else [None] * len(customers)
-    )
-    out = []
-    for kind, dealer in zip(kinds, dealers, strict=True):
-        d = _text(dealer)
-        out.append(d if d is not None and (_text(kind) or "store") == "store" else COMPANY)
-    return out
+def customer_groups(rules: Eligibility) -> list[str]:
+    """The subproblem of every customer: its side (see :meth:`Eligibility.side`)."""
+    return [rules.side(i) for i in range(len(rules.customer_ids))]
 
 
 def rep_groups(reps: pd.DataFrame) -> list[str]:
     """The subproblem of every rep: company, or the dealer it works for."""
-    return [
-        COMPANY if kind != "dealer" else str(_text(dealer))
-        for kind, dealer in zip(reps["kind"], reps["dealer_id"], strict=True)
-    ]
+    return [str(side) for side in rep_sides(reps)]
 
 
 def split_groups(
-    customers: pd.DataFrame, reps: pd.DataFrame, problems: ProblemCollector
+    customers: pd.DataFrame, reps: pd.DataFrame, rules: Eligibility, problems: ProblemCollector
 ) -> list[Group]:
     """Split customers and reps into the independent subproblems.
 
     Records a problem for every dealer whose stores have no rep, and for company
     customers without company reps.
     """
-    c_group = np.array(customer_groups(customers), dtype=object)
+    c_group = np.array(customer_groups(rules), dtype=object)
     r_group = np.array(rep_groups(reps), dtype=object)
     names = list(dict.fromkeys([*c_group.tolist(), *r_group.tolist()]))
     groups = []
@@ -151,51 +136,10 @@ def lock_targets(
     problems: ProblemCollector,
     *,
     column: str = "locked_rep_id",
-) -> IntArray:
-    """Rep position each customer is locked to (-1 for none), checking the rules."""
-    n = len(customers)
-    out = np.full(n, -1, dtype=np.int64)
-    if column not in customers.columns:
-        return out
-    position = {str(r): i for i, r in enumerate(reps["rep_id"])}
-    c_group = customer_groups(customers)
-    r_group = rep_groups(reps)
-    ids = customers["customer_id"].tolist()
-    unknown: list[object] = []
-    wrong: list[object] = []
-    wrong_detail: list[str] = []
-    for i, value in enumerate(customers[column].tolist()):
-        rep = _text(value)
-        if rep is None:
-            continue
-        if rep not in position:
-            unknown.append(ids[i])
-            continue
-        r = position[rep]
-        if r_group[r] != c_group[i]:
-            wrong.append(ids[i])
-            wrong_detail.append(f"{ids[i]} -> {rep}")
-            continue
-        out[i] = r
-    if unknown:
-        problems.add(
-            "customers",
-            column,
-            f"names {len(unknown)} reps that are not in the reps table",
-            unknown,
-            id_column="customer_id",
-        )
-    if wrong:
-        problems.add(
-            "customers",
-            column,
-            f"locks {len(wrong)} customers to reps who may not serve them (dealer-supplied "
-            "stores go to their dealer's reps, other customers to company reps; "
-            f"{', '.join(wrong_detail[:5])})",
-            wrong,
-            id_column="customer_id",
-        )
-    return out
+) -> tuple[IntArray, Eligibility]:
+    """Rep position each customer is locked to (-1 for none), and the rules checked."""
+    rules = eligibility_from_tables(customers, reps, problems, lock_column=column)
+    return rules.lock.copy(), rules
 
 
 def conflict_lists(

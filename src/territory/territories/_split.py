@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from territory.progress import ProgressCallback
 from territory.territories._solve import Subproblem, SubSolution, solve_subproblem
 
 __all__ = ["CUT_TOLERANCE_SHARE", "Part", "solve_subproblems", "split_subproblem"]
@@ -313,7 +314,10 @@ def _join(problem: Subproblem, parts: list[Part], solutions: list[SubSolution]) 
 
 
 def solve_subproblems(
-    problems: Sequence[Subproblem], executor: Executor | None = None
+    problems: Sequence[Subproblem],
+    executor: Executor | None = None,
+    *,
+    progress: ProgressCallback | None = None,
 ) -> list[SubSolution]:
     """Solve independent subproblems, splitting the large ones into parts first.
 
@@ -323,6 +327,9 @@ def solve_subproblems(
         The subproblems (company part, dealers).
     executor
         Runs the parts; in-process when None.
+    progress
+        Called as ``progress(done, total)`` after each part and each search over a
+        whole cut subproblem.
 
     Returns
     -------
@@ -331,10 +338,22 @@ def solve_subproblems(
     """
     splits = [split_subproblem(problem) for problem in problems]
     flat = [part.problem for parts in splits for part in parts]
-    if executor is None:
-        solved = [solve_subproblem(q) for q in flat]
-    else:
-        solved = list(executor.map(solve_subproblem, flat))
+    total = len(flat) + sum(len(parts) > 1 for parts in splits)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    solved = []
+    results = (
+        map(solve_subproblem, flat) if executor is None else executor.map(solve_subproblem, flat)
+    )
+    for solution in results:
+        solved.append(solution)
+        tick()
     out = []
     start = 0
     for problem, parts in zip(problems, splits, strict=True):
@@ -359,5 +378,6 @@ def solve_subproblems(
                 reasons=tuple(reasons.tolist()),
                 seconds=joined.seconds + polished.seconds,
             )
+            tick()
         out.append(joined)
     return out

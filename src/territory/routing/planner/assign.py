@@ -1,10 +1,12 @@
 """Customers -> reps: eligibility, then an assignment that fits work to capacity.
 
-Eligibility: a rep can take a customer when it works on enough of the customer's allowed
-days for a valid visit pattern and can drive home -> customer -> home within one working
-day while the customer is open. A customer with a fixed rep is checked against that rep
-only; any other customer against the :data:`CANDIDATE_REPS` reps whose homes are nearest
-(a KD-tree on the homes; the eligible ones are then ranked by travel time). No matrix
+Eligibility: a rep can take a customer when the business rules let it serve the customer
+(:mod:`territory.eligibility`: company or dealer reps, key accounts, locks), it works on
+enough of the customer's allowed days for a valid visit pattern and it can drive home ->
+customer -> home within one working day while the customer is open. A customer with a
+fixed rep is checked against that rep only; any other customer against the
+:data:`CANDIDATE_REPS` reps allowed to serve it whose homes are nearest (a KD-tree on
+the homes of each side; the eligible ones are then ranked by travel time). No matrix
 larger than one rep's candidate customers is ever built.
 
 Workload (one estimate for the whole planner): a customer served by rep ``r`` costs
@@ -34,6 +36,7 @@ to its nearest eligible rep (logged). The result depends only on the inputs.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,7 +47,7 @@ from scipy.spatial import cKDTree
 
 from territory.routing.cycle import Cycle
 from territory.routing.patterns import enumerate_patterns, required_gap
-from territory.routing.planner.inputs import PlanInputs
+from territory.routing.planner.inputs import NO_DAILY_MAX, PlanInputs
 from territory.routing.planner.unplanned import (
     OPENING_HOURS,
     REACHABLE,
@@ -104,7 +107,7 @@ class Assignment:
         Rep index per customer, -1 when no rep can take it.
     reason
         Empty string, or why no rep can take the customer (``no_rep``, ``no_pattern``,
-        ``too_far``, ``opening_hours``).
+        ``too_far``, ``visit_too_long``, ``opening_hours``).
     detail
         A sentence with the numbers for each reason.
     travel_per_visit
@@ -160,13 +163,39 @@ def _unit(lon: FloatArray, lat: FloatArray) -> FloatArray:
 
 
 def _candidates(inputs: PlanInputs) -> list[list[int]]:
-    """The fixed rep, else the :data:`CANDIDATE_REPS` nearest homes (KD-tree)."""
-    n, m = inputs.n_customers, inputs.n_reps
-    k = min(CANDIDATE_REPS, m)
-    tree = cKDTree(_unit(inputs.home_lon, inputs.home_lat))
-    _, nearest = tree.query(_unit(inputs.lon, inputs.lat), k=k)
-    nearest = np.asarray(nearest, dtype=np.int64).reshape(n, k)
-    return [[int(inputs.rep[i])] if inputs.rep[i] >= 0 else nearest[i].tolist() for i in range(n)]
+    """The fixed rep, else the :data:`CANDIDATE_REPS` nearest homes of reps that may serve.
+
+    One KD-tree per side (the company's reps, each dealer's reps): a customer queries the
+    trees of the sides that may serve it (:meth:`Eligibility.sides`), and the nearest
+    homes of all of them are merged.
+    """
+    n = inputs.n_customers
+    rules = inputs.eligibility
+    homes = _unit(inputs.home_lon, inputs.home_lat)
+    points = _unit(inputs.lon, inputs.lat)
+    free = [i for i in range(n) if inputs.rep[i] < 0]
+    by_side: dict[str, list[int]] = {}
+    for i in free:
+        for side in rules.sides(i):
+            by_side.setdefault(side, []).append(i)
+    found: dict[int, list[tuple[float, int]]] = {i: [] for i in free}
+    for side in dict.fromkeys(rules.rep_side.tolist()):
+        reps = np.flatnonzero(rules.rep_side == side)
+        asking = by_side.get(str(side), [])
+        if not asking:
+            continue
+        k = min(CANDIDATE_REPS, len(reps))
+        distance, nearest = cKDTree(homes[reps]).query(points[asking], k=k)
+        distance = np.asarray(distance, dtype=float).reshape(len(asking), k)
+        nearest = reps[np.asarray(nearest, dtype=np.int64).reshape(len(asking), k)]
+        for row, i in enumerate(asking):
+            found[i].extend(zip(distance[row].tolist(), nearest[row].tolist(), strict=True))
+    return [
+        [int(inputs.rep[i])]
+        if inputs.rep[i] >= 0
+        else [r for _, r in sorted(found[i])[:CANDIDATE_REPS]]
+        for i in range(n)
+    ]
 
 
 def _trips(
@@ -271,14 +300,32 @@ def _eligibility(
     return eligible, reason, detail
 
 
-def _capacity(inputs: PlanInputs, cycle: Cycle) -> FloatArray:
-    """Working minutes of each rep in the cycle (working days x (day - lunch))."""
+def _capacity(inputs: PlanInputs, cycle: Cycle, per_visit: float) -> FloatArray:
+    """Working minutes of each rep in the cycle (working days x (day - lunch)).
+
+    A rep's ``max_visits_per_day`` caps its day at that many visits of ``per_visit``
+    estimated minutes each.
+    """
     working = np.array(
         [sum(cycle_days_mask(inputs.rep_days[r], cycle)) for r in range(inputs.n_reps)],
         dtype=float,
     )
-    room = inputs.day_end - inputs.day_start - inputs.lunch_minutes
-    return np.asarray(working * np.maximum(room, 0.0), dtype=float)
+    room = np.maximum(inputs.day_end - inputs.day_start - inputs.lunch_minutes, 0.0)
+    capped = inputs.max_per_day < NO_DAILY_MAX
+    room = np.where(capped, np.minimum(room, inputs.max_per_day * per_visit), room)
+    return np.asarray(working * room, dtype=float)
+
+
+def _minutes_per_visit(
+    inputs: PlanInputs,
+    needed: list[int],
+    eligible: list[list[int]],
+    workload: Callable[[int, int], float],
+) -> float:
+    """Mean estimated minutes of one visit (work of the nearest eligible rep)."""
+    work = [(workload(i, eligible[i][0]), int(inputs.visits[i])) for i in needed if eligible[i]]
+    visits = sum(v for _, v in work)
+    return sum(w for w, _ in work) / visits if visits else 0.0
 
 
 def _balance(
@@ -387,12 +434,13 @@ def assign_customers(inputs: PlanInputs, cycle: Cycle, travel: TravelModel) -> A
     per_visit = _travel_per_visit(inputs, trips.minutes_per_km)
     between = per_visit * (WORK_NEIGHBOUR_FACTOR / NEIGHBOUR_FACTOR)
     eligible, reason, detail = _eligibility(inputs, cycle, candidates, needed, trips)
-    capacity = _capacity(inputs, cycle)
     out = trips.out_minutes
 
     def workload(i: int, r: int) -> float:
         per = inputs.service[i] + between[i] + HOME_SHARE * out[(i, r)]
         return float(inputs.visits[i] * per)
+
+    capacity = _capacity(inputs, cycle, _minutes_per_visit(inputs, needed, eligible, workload))
 
     rep_out = np.full(n, -1, dtype=np.int64)
     load = np.zeros(m)
@@ -471,7 +519,7 @@ def _failure(
     longest = max(room)
     if inputs.service[i] > longest + 1e-6:
         # Not a matter of distance: the visit alone does not fit any candidate's day.
-        return "too_far", (
+        return "visit_too_long", (
             f"the {inputs.service[i]:.0f}-minute visit alone is longer than the "
             f"{longest:.0f}-minute working day (less lunch) of {who}, even without travel; "
             "shorten service_minutes or lengthen the rep's day"

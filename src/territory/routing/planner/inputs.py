@@ -1,4 +1,12 @@
-"""Validation of the planner's inputs and their normalisation into plain arrays."""
+"""Validation of the planner's inputs and their normalisation into plain arrays.
+
+Who may serve which customer is the rule set of :mod:`territory.eligibility`, checked
+here once: a fixed ``rep_id`` that breaks it, or a customer with visits whom no rep of
+the table may serve (a dealer without reps), is a :class:`ValidationError` naming the
+customers and the rule. ``locked_rep_id`` fixes the rep like ``rep_id`` does; both given
+and different is an error. A rep's ``min_visits_per_day``/``max_visits_per_day`` become
+:attr:`PlanInputs.min_per_day`/:attr:`PlanInputs.max_per_day`.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +18,19 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from territory.eligibility import COMPANY, RULES, Eligibility, eligibility_from_tables
 from territory.errors import InfeasibleError, ProblemCollector
 from territory.routing.cycle import Cycle
 from territory.tables import WEEKDAY_NAMES, validate_customers, validate_reps
 
-__all__ = ["GRADE_PRIORITY", "PlanInputs", "prepare_inputs"]
+__all__ = ["GRADE_PRIORITY", "NO_DAILY_MAX", "PlanInputs", "prepare_inputs"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
+
+#: ``max_per_day`` of a rep without a daily maximum.
+NO_DAILY_MAX = 1_000_000
 
 #: Priority of each grade (higher is kept first when not everything fits).
 GRADE_PRIORITY = {"A": 4.0, "B": 3.0, "C": 2.0, "D": 1.0}
@@ -32,7 +44,9 @@ class PlanInputs:
     ``opens = 0`` and ``closes = 1440``. ``allowed`` and ``rep_days`` are
     ``(rows, 7)`` weekday masks (Monday first). ``rep`` is the index of the customer's
     fixed rep or -1. ``priority`` is higher for customers kept first; ``weight`` is the
-    matching drop weight from 1 (lowest) to 1000 (highest).
+    matching drop weight from 1 (lowest) to 1000 (highest). ``eligibility`` says which
+    reps may serve which customers; ``min_per_day``/``max_per_day`` are each rep's daily
+    visit limits (0 and :data:`NO_DAILY_MAX` when not given).
     """
 
     customer_ids: NDArray[np.object_]
@@ -55,6 +69,9 @@ class PlanInputs:
     rep_days: BoolArray
     lunch_start: FloatArray
     lunch_minutes: FloatArray
+    eligibility: Eligibility
+    min_per_day: IntArray
+    max_per_day: IntArray
 
     @property
     def n_customers(self) -> int:
@@ -136,6 +153,69 @@ def _weights(priority: FloatArray) -> FloatArray:
     return np.asarray(10.0 ** (3.0 * (scaled - low) / (high - low)), dtype=float)
 
 
+def _fixed_reps(
+    frame: pd.DataFrame, reps: pd.DataFrame, rules: Eligibility, problems: ProblemCollector
+) -> IntArray:
+    """The fixed rep of every customer (``rep_id``, else its lock; -1 for none), checked."""
+    index = {rid: i for i, rid in enumerate(reps["rep_id"])}
+    n = len(frame)
+    given = frame["rep_id"].tolist() if "rep_id" in frame.columns else [None] * n
+    fixed = np.array([index.get(r, -1) if r is not None else -1 for r in given], dtype=np.int64)
+    clash = (rules.lock >= 0) & (fixed >= 0) & (fixed != rules.lock)
+    if clash.any():
+        shown = ", ".join(
+            f"{rules.customer_ids[i]}: rep_id {rules.rep_ids[fixed[i]]}, locked to "
+            f"{rules.rep_ids[rules.lock[i]]}"
+            for i in np.flatnonzero(clash)[:3]
+        )
+        problems.add(
+            "customers",
+            "rep_id",
+            f"differs from 'locked_rep_id' for {int(clash.sum())} customers ({shown}); "
+            f"{RULES['locked']}",
+            rules.customer_ids[clash],
+            id_column="customer_id",
+        )
+    fixed = np.where(fixed >= 0, fixed, rules.lock)
+    rules.check_assigned(np.where(clash, -1, fixed), problems)
+    return np.asarray(fixed, dtype=np.int64)
+
+
+def _check_served(rules: Eligibility, visits: FloatArray, problems: ProblemCollector) -> None:
+    """Every customer with visits has some rep that may serve it."""
+    for side, members in rules.unserved().items():
+        needed = [i for i in members if visits[i] > 0]
+        if not needed:
+            continue
+        if side == COMPANY:
+            problems.add(
+                "reps",
+                "kind",
+                f"has no company rep, but {len(needed)} customers with visits need one "
+                "(direct-supplied stores, dealers and key accounts)",
+                rules.customer_ids[needed],
+                id_column="customer_id",
+            )
+        else:
+            problems.add(
+                "reps",
+                "dealer_id",
+                f"has no rep for dealer '{side}', which supplies {len(needed)} stores with "
+                "visits (a dealer's stores are served by its own reps; mark a store "
+                "key_account or lock it with locked_rep_id to give it to a company rep)",
+                rules.customer_ids[needed],
+                id_column="customer_id",
+            )
+
+
+def _daily(reps: pd.DataFrame, column: str, default: int) -> IntArray:
+    """A daily visit limit per rep (``default`` where not given)."""
+    if column not in reps.columns:
+        return np.full(len(reps), default, dtype=np.int64)
+    values = reps[column].to_numpy(dtype=float)
+    return np.where(np.isnan(values), default, values).astype(np.int64)
+
+
 def prepare_inputs(customers: Any, reps: Any, cycle: Cycle) -> tuple[PlanInputs, pd.DataFrame]:
     """Validate the tables and turn them into :class:`PlanInputs`.
 
@@ -182,6 +262,9 @@ def prepare_inputs(customers: Any, reps: Any, cycle: Cycle) -> tuple[PlanInputs,
     priority = _priorities(frame, problems)
     if "lunch_minutes" in rep_frame.columns and "lunch_start" not in rep_frame.columns:
         problems.add("reps", "lunch_start", "is missing although 'lunch_minutes' is given")
+    rules = eligibility_from_tables(frame, rep_frame, problems)
+    fixed = _fixed_reps(frame, rep_frame, rules, problems)
+    _check_served(rules, visits, problems)
     problems.raise_if_any()
     n = len(frame)
     opens = frame["opens"].to_numpy(dtype=float) if "opens" in frame.columns else np.full(n, np.nan)
@@ -193,8 +276,6 @@ def prepare_inputs(customers: Any, reps: Any, cycle: Cycle) -> tuple[PlanInputs,
         if "allowed_days" in frame.columns
         else np.ones((n, 7), dtype=bool)
     )
-    rep_index = {rid: i for i, rid in enumerate(rep_frame["rep_id"])}
-    rep_column = frame["rep_id"] if "rep_id" in frame.columns else pd.Series([None] * n)
     m = len(rep_frame)
     lunch_start = (
         rep_frame["lunch_start"].to_numpy(dtype=float)
@@ -221,9 +302,7 @@ def prepare_inputs(customers: Any, reps: Any, cycle: Cycle) -> tuple[PlanInputs,
             if "min_gap_days" in frame.columns
             else np.full(n, np.nan)
         ),
-        rep=np.array(
-            [rep_index.get(r, -1) if r is not None else -1 for r in rep_column], dtype=np.int64
-        ),
+        rep=fixed,
         priority=priority,
         weight=_weights(priority),
         rep_ids=rep_frame["rep_id"].astype(str).to_numpy(dtype=object),
@@ -234,6 +313,9 @@ def prepare_inputs(customers: Any, reps: Any, cycle: Cycle) -> tuple[PlanInputs,
         rep_days=_mask(rep_frame["weekdays"]),
         lunch_start=np.nan_to_num(lunch_start, nan=0.0),
         lunch_minutes=lunch_minutes,
+        eligibility=rules,
+        min_per_day=_daily(rep_frame, "min_visits_per_day", 0),
+        max_per_day=_daily(rep_frame, "max_visits_per_day", NO_DAILY_MAX),
     )
     if not inputs.rep_days[:, : cycle.days].any():
         raise InfeasibleError(

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from territory.errors import InfeasibleError, ValidationError
+from territory.progress import Progress, resolve_progress
 from territory.routing.budget import Budget
 from territory.routing.cycle import Cycle
 from territory.routing.engines import ENGINE_NAMES, get_engine
@@ -26,7 +27,8 @@ from territory.routing.planner.assign import (
     cycle_days_mask,
     rep_lunch,
 )
-from territory.routing.planner.inputs import PlanInputs, prepare_inputs
+from territory.routing.planner.daily_limits import thin_day_records
+from territory.routing.planner.inputs import NO_DAILY_MAX, PlanInputs, prepare_inputs
 from territory.routing.planner.rep_plan import RepOutcome, RepTask, plan_rep
 from territory.routing.planner.replan import pin_to_previous, previous_routes
 from territory.routing.previous import PreviousPlan, read_previous
@@ -70,8 +72,8 @@ def _check_arguments(
         problems.append(
             f"engine: unknown engine {engine!r}; choose one of {', '.join(ENGINE_NAMES)}"
         )
-    if progress is not None and not callable(progress):
-        problems.append("progress: must be a callable (done, total) or None")
+    if progress is not None and not isinstance(progress, bool) and not callable(progress):
+        problems.append("progress: must be a callable (done, total), True (a bar) or None")
     if problems:
         raise ValidationError(problems)
 
@@ -147,7 +149,7 @@ def plan_routes(
     time_limit: float = 60.0,
     seed: int = 0,
     executor: Executor | None = None,
-    progress: Callable[[int, int], Any] | None = None,
+    progress: Progress = None,
     options: PlanOptions | None = None,
     previous: RoutePlan | pd.DataFrame | None = None,
 ) -> RoutePlan:
@@ -190,7 +192,8 @@ def plan_routes(
         Any ``concurrent.futures.Executor`` (also a Dask ``Client.get_executor()``);
         one task per rep. Default: in-process.
     progress
-        Called as ``progress(done, total)`` after each rep.
+        Called as ``progress(done, total)`` after each rep; ``True`` shows a tqdm bar
+        with the time left (see :mod:`territory.progress`).
     options
         The objective's soft terms (regularity, day balance, stability) and the
         search's work limit; see :class:`~territory.routing.PlanOptions`. Default
@@ -228,6 +231,7 @@ def plan_routes(
     cycle = Cycle() if cycle is None else cycle
     options = PlanOptions() if options is None else options
     _check_arguments(time_limit, seed, engine, cycle, progress, options)
+    progress = resolve_progress(progress, desc="planning reps", unit="rep")
     get_engine(engine)  # fails early when the engine's package is missing
     travel = GreatCircleTravel() if travel is None else travel
     inputs, _ = prepare_inputs(customers, reps, cycle)
@@ -287,9 +291,18 @@ def plan_routes(
         outcomes,
         km,
         travel,
-        stats=_stats(
-            first_outcomes, outcomes, engine, seed, time_limit, time.perf_counter() - started
-        ),
+        stats={
+            **_stats(
+                first_outcomes, outcomes, engine, seed, time_limit, time.perf_counter() - started
+            ),
+            "thin_days": [
+                row
+                for t, o in zip(tasks, outcomes, strict=True)
+                for row in thin_day_records(
+                    cycle, str(inputs.rep_ids[t.rep]), t.min_visits, o.thin_days
+                )
+            ],
+        },
     )
     if len(plan.visits) == 0:
         counts = plan.unplanned["reason"].value_counts().to_dict()
@@ -404,6 +417,10 @@ def _make_task(
         previous_days=previous_days,
         locked=locked,
         from_previous=settings.previous is not None,
+        min_visits=int(inputs.min_per_day[rep]),
+        max_visits=None
+        if inputs.max_per_day[rep] >= NO_DAILY_MAX
+        else int(inputs.max_per_day[rep]),
     )
     return task, matrix.km
 

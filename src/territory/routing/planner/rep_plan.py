@@ -15,7 +15,10 @@ run in any ``concurrent.futures`` executor (threads, processes, Dask). Steps:
 5. polish: re-solve each day of the best plan with the routing engine (a
    :class:`DayProblem` of that rep-day only) while the budget lasts, keeping the
    engine's route when it is feasible and shorter; then a last repair pass uses the
-   time the engine freed.
+   time the engine freed;
+6. daily limits: ``max_visits`` bounds every insertion above (and the search's route
+   capacity); days with fewer than ``min_visits`` are merged or filled where patterns
+   allow, else reported (:mod:`.daily_limits`).
 
 The search and the engine run with work limits when ``options.iterations`` is set, so
 a run finished within its budget is reproducible. Otherwise the clock stops the
@@ -25,6 +28,7 @@ search, and how far it got depends on machine speed.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -36,6 +40,7 @@ from territory.routing.engines import DayProblem, get_engine
 from territory.routing.options import PlanOptions
 from territory.routing.patterns import irregularity, pattern_holding
 from territory.routing.periodic.cycle_search import CycleProblem, CycleSearch
+from territory.routing.planner.daily_limits import DailyLimits, meet_daily_minimum
 from territory.routing.planner.day_patterns import choose_patterns
 from territory.routing.timing import DayShape, schedule_day
 
@@ -95,6 +100,8 @@ class RepTask:
     previous_days: tuple[frozenset[int], ...] | None = None
     locked: tuple[bool, ...] | None = None
     from_previous: bool = False
+    min_visits: int = 0
+    max_visits: int | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,7 @@ class RepOutcome:
     travel: float = 0.0
     search_rounds: int = 0
     phases: dict[str, float] = field(default_factory=dict)
+    thin_days: tuple[tuple[int, int], ...] = ()
 
 
 class _Days:
@@ -159,6 +167,8 @@ class _Days:
         if not self.task.working[day]:
             return None
         route = self.routes[day]
+        if self.task.max_visits is not None and len(route) >= self.task.max_visits:
+            return None
         t = self.task.travel
         prev = np.array([0, *route])
         nxt = np.array([*route, 0])
@@ -344,7 +354,8 @@ def _seed(days: _Days, task: RepTask) -> None:
         if not task.working[day]:
             continue
         for node in route:
-            if schedule_day(days.shape, [*days.routes[day], node]) is not None:
+            full = task.max_visits is not None and len(days.routes[day]) >= task.max_visits
+            if not full and schedule_day(days.shape, [*days.routes[day], node]) is not None:
                 days.insert(day, node, len(days.routes[day]))
 
 
@@ -408,6 +419,8 @@ def _search(days: _Days, task: RepTask, irregular: list[FloatArray], clock: Cloc
         options=task.options,
         previous_days=task.previous_days,
         locked=task.locked,
+        demand=None if task.max_visits is None else np.ones(len(task.customers)),
+        capacity=math.inf if task.max_visits is None else float(task.max_visits),
     )
     search = CycleSearch(problem, days.routes, task.seed)
     report = search.run(clock, task.options.iterations)
@@ -500,6 +513,7 @@ def plan_rep(task: RepTask) -> RepOutcome:
             task.rep,
             skipped,
         )
+    thin = _daily_minimum(days, task)
     planned = np.array([len(d) for d in days.days_of], dtype=np.int64)
     return RepOutcome(
         task.rep,
@@ -512,4 +526,23 @@ def plan_rep(task: RepTask) -> RepOutcome:
         travel=days.total_travel(),
         search_rounds=rounds,
         phases=phases,
+        thin_days=thin,
     )
+
+
+def _daily_minimum(days: _Days, task: RepTask) -> tuple[tuple[int, int], ...]:
+    """Mend the days below ``task.min_visits`` (:mod:`.daily_limits`); the ones left."""
+    if task.min_visits <= 1:
+        return ()
+    limits = DailyLimits(
+        minimum=task.min_visits,
+        maximum=task.max_visits if task.max_visits is not None else len(task.customers),
+        visits=task.visits.tolist(),
+        patterns=task.patterns,
+        travel=task.travel,
+        feasible=lambda route: schedule_day(days.shape, route) is not None,
+        locked=task.locked,
+    )
+    routes, thin = meet_daily_minimum(days.routes, limits)
+    days.set_routes(routes)
+    return tuple((d, len(routes[d])) for d in thin)

@@ -3,9 +3,11 @@
 ``plan_routes(previous=...)`` starts from the previous plan instead of from scratch:
 
 * a returning customer without a fixed ``rep_id`` keeps its previous rep when that rep
-  is still in the reps table (:func:`pin_to_previous`); customers of a rep who is gone
-  are assigned afresh, within the reps' capacity, and a new rep takes the returning
-  customers that are nearer to its home than to their rep's, as capacity allows;
+  is still in the reps table and may still serve it (:mod:`territory.eligibility`: a
+  store that changed dealer, or lost its key-account mark, is assigned afresh)
+  (:func:`pin_to_previous`); customers of a rep who is gone are assigned afresh,
+  within the reps' capacity, and a new rep takes the returning customers that are
+  nearer to its home than to their rep's, as capacity allows;
 * each rep's first routes are last cycle's routes of its returning customers, in their
   old order, on the valid pattern that shares most days with the old ones (a frequency
   cut from 4 to 2 keeps two of the four days) (:func:`previous_routes`);
@@ -34,24 +36,31 @@ __all__ = ["pin_to_previous", "previous_routes"]
 def pin_to_previous(inputs: PlanInputs, before: PreviousPlan) -> PlanInputs:
     """Fix each returning customer without a ``rep_id`` to its previous rep, if present.
 
+    Only a previous rep that may still serve the customer is kept (a customer whose
+    supplier or key-account mark changed is assigned afresh).
+
     A rep who is new (in no visit of the previous plan) takes a share from the
     neighbouring reps: returning customers nearer to a new rep's home than to their
     previous rep's home are left to the assignment, which balances work against each
     rep's capacity. Locked customers always stay with their previous rep.
     """
     index = {str(r): k for k, r in enumerate(inputs.rep_ids)}
+    rules = inputs.eligibility
     rep = inputs.rep.copy()
     known = set(before.rep.values())
     new = [k for k, r in enumerate(inputs.rep_ids) if str(r) not in known]
     to_new = np.full(inputs.n_customers, np.inf)
     for k in new:
         home = haversine_km(inputs.lon, inputs.lat, inputs.home_lon[k], inputs.home_lat[k])
-        to_new = np.minimum(to_new, home)
+        allowed = np.array([rules.may_serve(i, k) for i in range(inputs.n_customers)])
+        to_new = np.where(allowed, np.minimum(to_new, home), to_new)
     for i, customer in enumerate(inputs.customer_ids):
         old = before.rep.get(str(customer))
         if rep[i] >= 0 or old is None or old not in index:
             continue
         k = index[old]
+        if not rules.may_serve(i, k):
+            continue
         to_old = float(
             haversine_km(inputs.lon[i], inputs.lat[i], inputs.home_lon[k], inputs.home_lat[k])
         )

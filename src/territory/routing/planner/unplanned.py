@@ -20,6 +20,8 @@ REASONS = {
     "capacity": "the rep's days are full with visits of the same or higher priority",
     "opening_hours": "the customer cannot be reached while open within the rep's day",
     "too_far": "a return trip from the rep's home plus the visit exceeds the working day",
+    "visit_too_long": "the visit alone, without any travel, is longer than the rep's "
+    "working day less lunch",
     "no_pattern": "no choice of days meets the spacing rule, the allowed days and the "
     "rep's working days",
     "no_rep": "no rep works on any of the customer's allowed days",
