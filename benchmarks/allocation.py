@@ -79,7 +79,7 @@ def main() -> None:
             target,
             hierarchy,
             levels=["region", "team", "rep_id", "customer_id"],
-            history=history,
+            sales=history,
             potential="potential",
             methods={
                 "team": "history",

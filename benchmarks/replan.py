@@ -9,9 +9,11 @@ Plans the sample region (customers graded by ``territory.grading.demo_grades``; 
 planner assigns the reps), then makes a month of change -- 5 % of the customers leave,
 5 % new ones open near existing ones, 5 % change frequency (a grade move: 1 <-> 2,
 4 -> 2, 8 -> 4) -- and plans the new month twice at the same time limit: from the
-previous plan, and from scratch. A second scenario removes one rep. Prints, for each
+previous plan, and from scratch. A second scenario removes the busiest rep (the reps it
+supervised report to the nearest company rep). Prints, for each
 scenario, the share of returning customers that kept their rep and weekdays, the travel
 of both plans, the visits planned and the violations, and writes ``OUT/replan.json``.
+``--stability 10 1`` re-plans once per stability weight against the same base and fresh plans.
 """
 
 from __future__ import annotations
@@ -89,35 +91,60 @@ def scenario(
     reps: pd.DataFrame,
     base: RoutePlan,
     args: argparse.Namespace,
-) -> dict[str, Any]:
-    """Re-plan and plan from scratch; compare both with the base plan."""
-    started = time.perf_counter()
-    again = plan_routes(
-        customers,
-        reps,
-        time_limit=args.time_limit,
-        seed=args.seed,
-        previous=base,
-        options=PlanOptions(stability_minutes=args.stability),
-    )
-    replanned = measure(again, time.perf_counter() - started)
+) -> list[dict[str, Any]]:
+    """Plan from scratch once, re-plan at each stability weight; compare with the base."""
     started = time.perf_counter()
     fresh = plan_routes(customers, reps, time_limit=args.time_limit, seed=args.seed)
-    scratch = measure(fresh, time.perf_counter() - started)
-    record = {
-        "scenario": name,
-        "replan": replanned
-        | {"kept_rep_and_weekdays": round(kept_share(base, again, customers), 4)},
-        "scratch": scratch
-        | {"kept_rep_and_weekdays": round(kept_share(base, fresh, customers), 4)},
-        "travel_vs_scratch_percent": round(
-            100.0 * (replanned["travel_minutes"] / scratch["travel_minutes"] - 1.0), 2
-        ),
-        "summary": again.change_summary(base),
-        "reasons": again.changes(base)["reason"].value_counts().to_dict(),
+    scratch = measure(fresh, time.perf_counter() - started) | {
+        "kept_rep_and_weekdays": round(kept_share(base, fresh, customers), 4)
     }
-    print(json.dumps(record, indent=2))
-    return record
+    records = []
+    for stability in args.stability:
+        started = time.perf_counter()
+        again = plan_routes(
+            customers,
+            reps,
+            time_limit=args.time_limit,
+            seed=args.seed,
+            previous=base,
+            options=PlanOptions(stability_minutes=stability),
+        )
+        replanned = measure(again, time.perf_counter() - started)
+        record = {
+            "scenario": name,
+            "stability_minutes": stability,
+            "replan": replanned
+            | {"kept_rep_and_weekdays": round(kept_share(base, again, customers), 4)},
+            "scratch": scratch,
+            "travel_vs_scratch_percent": round(
+                100.0 * (replanned["travel_minutes"] / scratch["travel_minutes"] - 1.0), 2
+            ),
+            "summary": again.change_summary(base),
+            "reasons": again.changes(base)["reason"].value_counts().to_dict(),
+        }
+        print(json.dumps(record, indent=2), flush=True)
+        records.append(record)
+    return records
+
+
+def without_rep(reps: pd.DataFrame, rep_id: str) -> pd.DataFrame:
+    """The reps table without ``rep_id``; the reps it supervised go to the nearest company rep."""
+    left = reps[reps["rep_id"].astype(str) != rep_id].reset_index(drop=True)
+    if "supervisor_id" not in left.columns:
+        return left
+    gone = reps[reps["rep_id"].astype(str) == rep_id].iloc[0]
+    company = left[left["kind"] == "company"] if "kind" in left.columns else left
+    nearest = company.iloc[
+        int(
+            np.argmin(
+                (company["home_lon"] - gone["home_lon"]) ** 2
+                + (company["home_lat"] - gone["home_lat"]) ** 2
+            )
+        )
+    ]["rep_id"]
+    orphans = left["supervisor_id"].astype(str) == rep_id
+    left.loc[orphans, "supervisor_id"] = nearest
+    return left
 
 
 def main() -> None:
@@ -127,7 +154,11 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--share", type=float, default=0.05)
     parser.add_argument(
-        "--stability", type=float, default=10.0, help="PlanOptions.stability_minutes of re-plans"
+        "--stability",
+        type=float,
+        nargs="+",
+        default=[10.0],
+        help="PlanOptions.stability_minutes of the re-plans (one re-plan per value)",
     )
     parser.add_argument("--out", type=Path, default=Path("benchmark-results"))
     args = parser.parse_args()
@@ -144,15 +175,11 @@ def main() -> None:
         {"scenario": "base", **measure(base, time.perf_counter() - started)}
     ]
     print(json.dumps(records[0], indent=2))
-    records.append(
-        scenario(
-            "month of change", month_of_change(customers, args.seed, args.share), reps, base, args
-        )
+    records += scenario(
+        "month of change", month_of_change(customers, args.seed, args.share), reps, base, args
     )
-    busiest = base.visits["rep_id"].value_counts().index[0]
-    records.append(
-        scenario(f"rep {busiest} removed", customers, reps[reps["rep_id"] != busiest], base, args)
-    )
+    busiest = str(base.visits["rep_id"].value_counts().index[0])
+    records += scenario(f"rep {busiest} removed", customers, without_rep(reps, busiest), base, args)
     args.out.mkdir(parents=True, exist_ok=True)
     output = {
         "command": " ".join(["benchmarks/replan.py", *sys.argv[1:]]),

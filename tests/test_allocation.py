@@ -48,7 +48,7 @@ def values(result: Allocation, level: str) -> dict[object, float]:
 
 def test_history_method_doubles_last_twelve_months(hierarchy, history):
     """Proportional to trailing-12 history: every unit gets exactly twice its history."""
-    result = allocate(4800, hierarchy, levels=LEVELS, history=history)
+    result = allocate(4800, hierarchy, levels=LEVELS, sales=history)
     assert values(result, "customer_id") == {"C1": 240, "C2": 720, "C3": 1440, "C4": 2400}
     assert values(result, "team") == {"A": 2400, "B": 2400}
     assert values(result, "rep_id") == {"R1": 960, "R2": 1440, "R3": 2400}
@@ -61,14 +61,14 @@ def test_history_method_doubles_last_twelve_months(hierarchy, history):
 def test_history_named_window(hierarchy, history):
     """A named window (calendar 2025) uses only those months."""
     rule = LevelRule("history", window=("2025-01", "2025-12"))
-    result = allocate(1800, hierarchy, levels=LEVELS, history=history, methods=rule)
+    result = allocate(1800, hierarchy, levels=LEVELS, sales=history, methods=rule)
     assert values(result, "customer_id") == {"C1": 120, "C2": 360, "C3": 720, "C4": 600}
 
 
 def test_last_year_window_is_plan_months_minus_twelve(hierarchy, history):
     """'last_year' for plan year 2026 is calendar 2025."""
     rule = LevelRule("history", window="last_year")
-    result = allocate(1800, hierarchy, levels=LEVELS, history=history, methods=rule, months=2026)
+    result = allocate(1800, hierarchy, levels=LEVELS, sales=history, methods=rule, months=2026)
     assert values(result, "customer_id")["C4"] == 600
 
 
@@ -104,7 +104,7 @@ def test_index_method_mixes_shares(hierarchy, history):
         1000,
         hierarchy,
         levels=["region", "customer_id"],
-        history=history,
+        sales=history,
         potential="potential",
         methods=rule,
     )
@@ -122,7 +122,7 @@ def test_index_method_with_hierarchy_column(hierarchy):
 def test_equal_growth(hierarchy, history):
     """Equal growth: +10 % on last year for every unit."""
     result = allocate(
-        2640, hierarchy, levels=["region", "customer_id"], history=history, methods="equal_growth"
+        2640, hierarchy, levels=["region", "customer_id"], sales=history, methods="equal_growth"
     )
     assert values(result, "customer_id") == {"C1": 132, "C2": 396, "C3": 792, "C4": 1320}
     assert result.at_level("customer_id")["growth"].round(6).tolist() == [0.1] * 4
@@ -135,7 +135,7 @@ def test_untapped_growth_goes_to_untapped_potential(hierarchy, history):
         2640,
         h,
         levels=["region", "customer_id"],
-        history=history,
+        sales=history,
         potential="potential",
         methods="untapped",
     )
@@ -148,7 +148,7 @@ def test_untapped_decline_cuts_in_proportion_to_history(hierarchy, history):
         1200,
         hierarchy,
         levels=["region", "customer_id"],
-        history=history,
+        sales=history,
         potential="potential",
         methods="untapped",
     )
@@ -161,7 +161,7 @@ def test_methods_per_level_mapping(hierarchy, history):
         1000,
         hierarchy,
         levels=LEVELS,
-        history=history,
+        sales=history,
         potential="potential",
         methods={"team": "potential"},
     )
@@ -175,7 +175,7 @@ def test_lock_respreads_remainder(hierarchy, history):
         4800,
         hierarchy,
         levels=["region", "customer_id"],
-        history=history,
+        sales=history,
         locks={"customer_id": {"C4": 2000}},
     )
     assert values(result, "customer_id") == {"C1": 280, "C2": 840, "C3": 1680, "C4": 2000}
@@ -187,7 +187,7 @@ def test_lock_respreads_remainder(hierarchy, history):
 def test_lock_below_pushes_parent_up(hierarchy, history):
     """A lock at customer level raises its rep to at least the locked sum."""
     result = allocate(
-        4800, hierarchy, levels=LEVELS, history=history, locks={"customer_id": {"C2": 1000}}
+        4800, hierarchy, levels=LEVELS, sales=history, locks={"customer_id": {"C2": 1000}}
     )
     reps = result.at_level("rep_id").set_index("unit")
     assert reps.loc["R1", "value"] == 1000
@@ -202,7 +202,7 @@ def test_maximum_is_water_filled(hierarchy, history):
         4800,
         hierarchy,
         levels=["region", "customer_id"],
-        history=history,
+        sales=history,
         bounds={"customer_id": Bounds(maximum={"C3": 1000})},
     )
     assert values(result, "customer_id") == {"C1": 272, "C2": 814, "C3": 1000, "C4": 2714}
@@ -217,7 +217,7 @@ def test_minimum_bound(hierarchy, history):
         2400,
         hierarchy,
         levels=["region", "customer_id"],
-        history=history,
+        sales=history,
         bounds={"customer_id": Bounds(minimum={"C1": 400})},
     )
     got = values(result, "customer_id")
@@ -232,7 +232,7 @@ def test_growth_bounds(hierarchy, history):
         2640,
         hierarchy,
         levels=["region", "customer_id"],
-        history=history,
+        sales=history,
         potential="potential",
         methods="potential",
         bounds={"customer_id": Bounds(growth=(-0.1, 0.3))},
@@ -249,7 +249,7 @@ def test_infeasible_growth_shows_arithmetic(hierarchy, history):
             4000,
             hierarchy,
             levels=["region", "customer_id"],
-            history=history,
+            sales=history,
             bounds={"customer_id": Bounds(growth=(-0.1, 0.3))},
         )
     message = str(info.value)
@@ -266,7 +266,7 @@ def test_infeasible_lock_versus_parent_maximum(hierarchy, history):
             4800,
             hierarchy,
             levels=LEVELS,
-            history=history,
+            sales=history,
             locks={"customer_id": {"C2": 1000}},
             bounds={"rep_id": Bounds(maximum={"R1": 500})},
         )
@@ -281,7 +281,7 @@ def test_target_mapping_per_top_unit(hierarchy, history):
         {"A": 1200, "B": 600},
         hierarchy,
         levels=["team", "rep_id"],
-        history=history,
+        sales=history,
         key="customer_id",
     )
     assert values(result, "team") == {"A": 1200, "B": 600}
@@ -290,7 +290,7 @@ def test_target_mapping_per_top_unit(hierarchy, history):
 
 def test_step_rounding_and_exact_sums(hierarchy, history):
     """Step 100: every figure is a multiple of 100 and children add up exactly."""
-    result = allocate(10_000, hierarchy, levels=LEVELS, history=history, step=100)
+    result = allocate(10_000, hierarchy, levels=LEVELS, sales=history, step=100)
     frame = result.to_frame()
     assert (frame["value"] % 100 == 0).all()
     assert values(result, "team")["A"] + values(result, "team")["B"] == 10_000
@@ -303,7 +303,7 @@ def test_step_rounding_and_exact_sums(hierarchy, history):
 
 def test_target_rounded_to_step(hierarchy, history):
     """A target that is not a multiple of the step is rounded, and the summary says so."""
-    result = allocate(4830, hierarchy, levels=LEVELS, history=history, step=100)
+    result = allocate(4830, hierarchy, levels=LEVELS, sales=history, step=100)
     assert result.target == 4800
     assert result.requested_target == 4830
     assert "rounded" in result.summary()
@@ -311,7 +311,7 @@ def test_target_rounded_to_step(hierarchy, history):
 
 def test_month_step_finer_than_year_step(hierarchy, history):
     """Yearly figures in hundreds, months in tens."""
-    result = allocate(4800, hierarchy, levels=LEVELS, history=history, step=100, month_step=10)
+    result = allocate(4800, hierarchy, levels=LEVELS, sales=history, step=100, month_step=10)
     monthly = result.monthly("customer_id")
     assert (monthly.to_numpy() % 10 == 0).all()
     assert monthly.sum(axis=1).tolist() == result.at_level("customer_id")["value"].tolist()
@@ -338,7 +338,7 @@ def test_seasonality_own_parent_and_flat():
         1200,
         hierarchy,
         levels=["rep_id", "customer_id"],
-        history=history,
+        sales=history,
         potential="potential",
         methods="potential",
     )
@@ -364,14 +364,14 @@ def test_seasonality_own_parent_and_flat():
 def test_periods_accepted_as_months(hierarchy, history):
     """Months as pandas Periods behave like 'YYYY-MM' strings."""
     periods = history.assign(month=pd.PeriodIndex(history["month"], freq="M"))
-    a = allocate(4800, hierarchy, levels=LEVELS, history=history)
-    b = allocate(4800, hierarchy, levels=LEVELS, history=periods)
+    a = allocate(4800, hierarchy, levels=LEVELS, sales=history)
+    b = allocate(4800, hierarchy, levels=LEVELS, sales=periods)
     pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
 
 
 def test_result_frame_dict_and_summary(hierarchy, history):
     """to_frame has one row per unit and period; to_dict is JSON-safe; summary is text."""
-    result = allocate(4800, hierarchy, levels=LEVELS, history=history)
+    result = allocate(4800, hierarchy, levels=LEVELS, sales=history)
     frame = result.to_frame()
     n_units = 1 + 2 + 3 + 4
     assert len(frame) == n_units * 13
@@ -398,7 +398,7 @@ def test_result_frame_dict_and_summary(hierarchy, history):
 def test_input_not_modified(hierarchy, history):
     """The input tables are never changed."""
     h0, s0 = hierarchy.copy(), history.copy()
-    allocate(4800, hierarchy, levels=LEVELS, history=history, step=100)
+    allocate(4800, hierarchy, levels=LEVELS, sales=history, step=100)
     pd.testing.assert_frame_equal(hierarchy, h0)
     pd.testing.assert_frame_equal(history, s0)
 
@@ -407,7 +407,7 @@ def test_seed_reproducible(hierarchy, history):
     """Same seed, same result; ties may go elsewhere with another seed but totals hold."""
     args = {
         "levels": LEVELS,
-        "history": history,
+        "sales": history,
         "methods": "potential",
         "potential": hierarchy["outlets"].set_axis(hierarchy["customer_id"]),
     }
@@ -419,7 +419,7 @@ def test_seed_reproducible(hierarchy, history):
 @pytest.mark.parametrize("rounding", ["jefferson", "webster", "dhondt", "sainte_lague"])
 def test_divisor_rounding_adds_up(hierarchy, history, rounding):
     """Divisor rounding also adds up at every level and month."""
-    result = allocate(4777, hierarchy, levels=LEVELS, history=history, rounding=rounding)
+    result = allocate(4777, hierarchy, levels=LEVELS, sales=history, rounding=rounding)
     assert sum(values(result, "customer_id").values()) == 4777
     assert result.monthly("region").to_numpy().sum() == 4777
 
@@ -434,7 +434,7 @@ def test_unknown_units_in_locks_and_bounds(hierarchy, history):
             4800,
             hierarchy,
             levels=LEVELS,
-            history=history,
+            sales=history,
             locks={"rep_id": {"R9": 100}},
             bounds={"customer_id": Bounds(minimum={"C99": 1})},
         )
@@ -449,9 +449,9 @@ def test_negative_history_and_potential(hierarchy, history):
     bad_history.loc[0, "sales"] = -5.0
     bad_hierarchy = hierarchy.assign(potential=[1.0, -1.0, 1.0, 1.0])
     with pytest.raises(ValidationError) as info:
-        allocate(100, bad_hierarchy, levels=LEVELS, history=bad_history, potential="potential")
+        allocate(100, bad_hierarchy, levels=LEVELS, sales=bad_history, potential="potential")
     message = str(info.value)
-    assert "history: column 'sales' has 1 negative values (customer_id: 'C1')" in message
+    assert "sales: column 'sales' has 1 negative values (customer_id: 'C1')" in message
     assert "hierarchy: column 'potential' has 1 negative values (customer_id: 'C2')" in message
 
 
@@ -470,7 +470,7 @@ def test_missing_months_in_history(hierarchy, history):
     """A gap in the month range is a validation error naming the months."""
     gap = history[history["month"] != "2025-06"]
     with pytest.raises(ValidationError, match=r"1 missing months.*'2025-06'"):
-        allocate(100, hierarchy, levels=LEVELS, history=gap)
+        allocate(100, hierarchy, levels=LEVELS, sales=gap)
 
 
 def test_history_unknown_and_duplicate_ids(hierarchy, history):
@@ -479,10 +479,10 @@ def test_history_unknown_and_duplicate_ids(hierarchy, history):
         [history, pd.DataFrame({"customer_id": ["C77"], "month": ["2025-01"], "sales": [1.0]})]
     )
     with pytest.raises(ValidationError, match="'C77'"):
-        allocate(100, hierarchy, levels=LEVELS, history=extra)
+        allocate(100, hierarchy, levels=LEVELS, sales=extra)
     dup = pd.concat([history, history.iloc[[0]]])
     with pytest.raises(ValidationError, match="duplicate"):
-        allocate(100, hierarchy, levels=LEVELS, history=dup)
+        allocate(100, hierarchy, levels=LEVELS, sales=dup)
 
 
 def test_bad_parameters():
@@ -500,8 +500,8 @@ def test_bad_parameters():
 
 
 def test_missing_inputs_for_methods(hierarchy):
-    """Methods that need history or potential say so."""
-    with pytest.raises(ValidationError, match="history"):
+    """Methods that need sales or potential say so."""
+    with pytest.raises(ValidationError, match="'sales'"):
         allocate(100, hierarchy, levels=LEVELS, methods="equal_growth", months=2027)
     with pytest.raises(ValidationError, match="months"):
         allocate(100, hierarchy, levels=LEVELS, potential="potential", methods="potential")
@@ -524,7 +524,7 @@ def test_lock_not_multiple_of_step(hierarchy, history):
             4800,
             hierarchy,
             levels=LEVELS,
-            history=history,
+            sales=history,
             step=100,
             locks={"customer_id": {"C1": 150}},
         )
@@ -533,7 +533,7 @@ def test_lock_not_multiple_of_step(hierarchy, history):
 def test_zero_history_everywhere_spreads_equally(hierarchy, history):
     """No history at all under a parent: its units share equally."""
     zero = history.assign(sales=0.0)
-    result = allocate(400, hierarchy, levels=["region", "customer_id"], history=zero)
+    result = allocate(400, hierarchy, levels=["region", "customer_id"], sales=zero)
     assert set(values(result, "customer_id").values()) == {100}
     assert np.allclose(result.monthly("customer_id").sum(axis=1), 100)
 
@@ -545,7 +545,7 @@ def test_infeasible_locks_below_target_show_locked_sum(hierarchy, history):
             1000,
             hierarchy,
             levels=LEVELS,
-            history=history,
+            sales=history,
             locks={"customer_id": {"C1": 700, "C4": 600}},
         )
     message = str(info.value)
@@ -589,4 +589,14 @@ def test_history_sums_beyond_float_range_are_refused() -> None:
         {"customer_id": ["C1", "C2"], "month": ["2026-12", "2026-12"], "sales": [1e308, 1e308]}
     )
     with pytest.raises(ValidationError, match="adds up to more than the largest float"):
-        allocate(1000, hierarchy, levels=["rep_id", "customer_id"], history=history)
+        allocate(1000, hierarchy, levels=["rep_id", "customer_id"], sales=history)
+
+
+def test_history_is_the_deprecated_name_of_sales(hierarchy, history):
+    """``history=`` still works, with a DeprecationWarning, and gives the same targets."""
+    now = allocate(4800, hierarchy, levels=LEVELS, sales=history, step=100)
+    with pytest.warns(DeprecationWarning, match="sales="):
+        before = allocate(4800, hierarchy, levels=LEVELS, history=history, step=100)
+    pd.testing.assert_frame_equal(now.to_frame(), before.to_frame())
+    with pytest.warns(DeprecationWarning), pytest.raises(ValidationError, match="once"):
+        allocate(4800, hierarchy, levels=LEVELS, sales=history, history=history)

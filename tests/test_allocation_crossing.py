@@ -144,7 +144,7 @@ def test_history_and_input_not_modified(hierarchy):
         [(c, m, float(i + 1)) for i, c in enumerate(hierarchy["customer_id"]) for m in months],
         columns=["customer_id", "month", "sales"],
     )
-    result = allocate(300, hierarchy, levels=LEVELS, history=history, crossing=["rep_id"], step=1)
+    result = allocate(300, hierarchy, levels=LEVELS, sales=history, crossing=["rep_id"], step=1)
     assert result.marginal("rep_id").set_index("unit")["value"].to_dict() == {
         "R1": 80.0,
         "R2": 40.0,

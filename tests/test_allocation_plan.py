@@ -42,7 +42,7 @@ def test_two_measures_lines_and_a_new_product_by_hand():
     plan = allocate_plan(
         _hierarchy(),
         levels=LEVELS,
-        history=history,
+        sales=history,
         product_column="line",
         months=2027,
         measures=[Measure("value", 22_000, step=10), Measure("quantity", 2_200, column="quantity")],
@@ -75,7 +75,7 @@ def test_fixed_amount_per_measure_and_given_line_targets():
     plan = allocate_plan(
         _hierarchy(),
         levels=LEVELS,
-        history=history,
+        sales=history,
         product_column="line",
         months=2027,
         measures=[
@@ -93,7 +93,7 @@ def test_fixed_amount_per_measure_and_given_line_targets():
         allocate_plan(
             _hierarchy(),
             levels=LEVELS,
-            history=history,
+            sales=history,
             product_column="line",
             months=2027,
             measures=[Measure("value", 10_000)],
@@ -108,7 +108,7 @@ def test_promotion_moves_target_to_promoted_store_and_month():
     plan = allocate_plan(
         hierarchy,
         levels=LEVELS,
-        history=history,
+        sales=history,
         months=2027,
         measures=[Measure("value", 2500)],
         promotions=[Promotion(1.0, months=["2027-05"], customers=["C1"])],
@@ -127,7 +127,7 @@ def test_market_share_measure():
     plan = allocate_plan(
         _hierarchy(),
         levels=LEVELS,
-        history=history,
+        sales=history,
         months=2027,
         measures=[Measure("share", share=0.25, market="market_size"), Measure("value", 100)],
     )
@@ -141,7 +141,7 @@ def test_market_share_measure():
     by_series = allocate_plan(
         _hierarchy(),
         levels=LEVELS,
-        history=history,
+        sales=history,
         months=2027,
         measures=[Measure("share", share=0.25, market=market)],
     )
@@ -152,7 +152,7 @@ def test_market_share_measure():
 def test_bad_options_are_named():
     """Unknown lines, months and stores, and bad measures, are validation errors."""
     history = _history({("C1", "tea"): 100})
-    common = dict(levels=LEVELS, history=history, months=2027)
+    common = dict(levels=LEVELS, sales=history, months=2027)
     with pytest.raises(ValidationError, match="line without history: 'cola'"):
         allocate_plan(
             _hierarchy(),
@@ -231,7 +231,7 @@ def test_lines_and_levels_add_up_exactly(drawn):
     plan = allocate_plan(
         hierarchy,
         levels=["region", "dealer_id", "rep_id", "customer_id"],
-        history=drawn["history"],
+        sales=drawn["history"],
         product_column="line",
         months=2027,
         crossing=["rep_id"],
@@ -260,3 +260,41 @@ def test_lines_and_levels_add_up_exactly(drawn):
             for rep, value in m.items():
                 marginal[rep] = marginal.get(rep, 0.0) + value
         assert marginal == reps
+
+
+def test_plan_inputs_that_would_lose_target_are_refused():
+    """Repeated new lines, unknown sales ids, bad steps and stray promotion lines are errors."""
+    hierarchy = pd.DataFrame({"rep_id": ["R1", "R2"], "customer_id": ["C1", "C2"]})
+    sales = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2"] * 2,
+            "month": ["2026-11"] * 2 + ["2026-12"] * 2,
+            "sales": [1.0, 2.0, 1.0, 2.0],
+            "line": "core",
+        }
+    )
+    common = {"levels": ["rep_id", "customer_id"], "months": 2027}
+    with pytest.raises(ValidationError, match="more than once"):
+        allocate_plan(
+            hierarchy,
+            measures=[Measure("value", 2000)],
+            sales=sales,
+            product_column="line",
+            new_products=[NewProduct("soda", share=0.1), NewProduct("soda", share=0.2)],
+            **common,
+        )
+    stray = sales.assign(customer_id=["C1", "ZZZ", "C1", "C2"])
+    with pytest.raises(ValidationError, match="ZZZ"):
+        allocate_plan(hierarchy, measures=[Measure("value", 2000)], sales=stray, **common)
+    for step in (0, float("nan"), -5):
+        with pytest.raises(ValidationError, match="step"):
+            Measure("value", 2000, step=step)
+    promotion = Promotion(uplift=0.5, months=["2027-03"], lines=["core"])
+    with pytest.raises(ValidationError, match="product dimension"):
+        allocate_plan(
+            hierarchy,
+            measures=[Measure("value", 2000)],
+            sales=sales,
+            promotions=[promotion],
+            **common,
+        )

@@ -161,6 +161,30 @@ def test_allocate_command(tmp_path: Path, capsys) -> None:  # type: ignore[no-un
     assert "sum of minima" in capsys.readouterr().err
 
 
+def test_allocate_crossing_splits_a_rep_under_two_dealers(tmp_path: Path) -> None:
+    """`--crossing rep_id` allocates a rep serving two dealers' stores on pairs, exactly."""
+    hierarchy = pd.DataFrame(
+        {
+            "dealer_id": ["D1", "D1", "D2"],
+            "rep_id": ["R1", "R2", "R1"],
+            "customer_id": ["C1", "C2", "C3"],
+            "potential": [100.0, 300.0, 600.0],
+        }
+    )
+    hierarchy.to_csv(tmp_path / "h.csv", index=False)
+    base = ["allocate", "--target", "1000", "--hierarchy", str(tmp_path / "h.csv")]
+    base += ["--levels", "dealer_id,rep_id,customer_id", "--potential", "potential"]
+    base += ["--methods", "potential", "--year", "2027", "--out", str(tmp_path / "out")]
+    assert main(base) == 2  # R1 under two dealers needs --crossing
+    assert main([*base, "--crossing", "rep_id"]) == 0
+    targets = pd.read_csv(tmp_path / "out" / "targets.csv")
+    year = targets[targets["period"] == "year"]
+    stores = year[year["level"] == "customer_id"].set_index("unit")["value"].to_dict()
+    assert stores == {"C1": 100.0, "C2": 300.0, "C3": 600.0}
+    reps = year[year["level"] == "rep_id"].set_index("unit")["value"].to_dict()
+    assert reps == {"R1": 700.0, "R2": 300.0}
+
+
 def _planning_inputs(tmp_path: Path) -> tuple[Path, Path]:
     from territory.datasets import sample_region
     from territory.grading import demo_grades

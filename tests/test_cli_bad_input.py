@@ -277,3 +277,10 @@ def test_outputs_unchanged_after_a_failed_command(
     _assert_user_error(status, err, "grade")
     assert [p.name for p in out.iterdir()] == ["grades.csv"]
     assert (out / "grades.csv").read_text() == "old\n"
+
+
+def test_a_port_above_65535_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """`serve --port 70000` is a user error, not an unexpected one."""
+    status, err = _run(["serve", "--port", "70000"], capsys)
+    _assert_user_error(status, err, "serve")
+    assert "65535" in err

@@ -58,7 +58,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         1_000_000,
         hierarchy,
         levels=["region", "rep_id", "customer_id"],
-        history=region.sales,
+        sales=region.sales,
         months=2027,
     )
     log = simulate_execution(plan.to_frame(), customers, cycle_start=CYCLE_START, seed=0)
@@ -160,7 +160,7 @@ def test_allocate_with_default_months(pipeline: dict[str, Any]) -> None:
         500_000,
         pipeline["hierarchy"],
         levels=["region", "rep_id", "customer_id"],
-        history=pipeline["region"].sales,
+        sales=pipeline["region"].sales,
     )
     months = sorted(set(allocation.to_frame()["period"]) - {"year"})
     assert months[0] == "2026-11" and len(months) == 12

@@ -223,7 +223,7 @@ def test_allocate_reports_levels_then_months() -> None:
         2000,
         hierarchy,
         levels=["rep_id", "customer_id"],
-        history=sales,
+        sales=sales,
         baseline=("2026-12", "2026-12"),
         methods=LevelRule("history", window=("2026-12", "2026-12")),
         months=2027,

@@ -81,7 +81,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         100_000.0,
         customers,
         levels=["region", "rep_id", "customer_id"],
-        history=region.sales,
+        sales=region.sales,
         months=[f"2027-{m:02d}" for m in range(1, 13)],
         step=100,
     )

@@ -142,6 +142,32 @@ def test_holidays_as_plain_dates_get_their_date_as_name(plan: RoutePlan) -> None
     assert set(laid.skipped["holiday"]) <= {"2027-01-06"}
 
 
+class _YearByYear(dict):  # type: ignore[type-arg]
+    """A holiday calendar that fills in a year when asked about one of its dates.
+
+    This is how ``holidays.country_holidays(...)`` behaves without ``years=``.
+    """
+
+    def __contains__(self, day: object) -> bool:
+        if isinstance(day, dt.date) and day.year == 2027:
+            self[dt.date(2027, 1, 6)] = "Epiphany"
+        return super().__contains__(day)
+
+
+def test_a_calendar_that_fills_years_on_demand_is_asked_for_the_span(plan: RoutePlan) -> None:
+    """An empty-looking holiday calendar is asked about the span's years, not read as empty."""
+    laid = plan.on_calendar(START, tz=ZONE, holidays=_YearByYear(), on_holiday="skip")
+    assert laid.holidays == {dt.date(2027, 1, 6): "Epiphany"}
+
+
+def test_numbers_are_not_holidays_and_far_dates_are_refused(plan: RoutePlan) -> None:
+    """5 or 20270105 is not read as nanoseconds after 1970; a span past 2262 is an error."""
+    with pytest.raises(ValidationError, match="not dates"):
+        plan.on_calendar(START, tz=ZONE, holidays=[5, 20270105])
+    with pytest.raises(ValidationError, match="2262"):
+        plan.on_calendar("2262-03-03", tz=ZONE, cycles=10)
+
+
 def test_bad_arguments_are_reported_together(plan: RoutePlan) -> None:
     """A Tuesday start, an unknown zone, a bad holiday and bad options: one error."""
     with pytest.raises(ValidationError) as info:

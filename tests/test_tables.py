@@ -342,3 +342,16 @@ def test_key_account_and_locked_rep_are_normalised() -> None:
     assert frame["locked_rep_id"].tolist() == ["r1", None]
     with pytest.raises(ValidationError, match=r"'locked_rep_id' has 1 values that no rep has.*'c'"):
         validate_customers(customers, reps=reps)
+
+
+def test_reps_without_kind_are_dealer_reps_when_they_have_a_dealer() -> None:
+    """Without a ``kind`` column a rep with a ``dealer_id`` works for that dealer."""
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["C1", "D1"],
+            "home_lon": [9.0, 9.1],
+            "home_lat": [48.0, 48.1],
+            "dealer_id": [None, "X"],
+        }
+    )
+    assert validate_reps(reps)["kind"].tolist() == ["company", "dealer"]

@@ -132,6 +132,14 @@ def _balance(text: str) -> dict[str, float]:
     return balance
 
 
+def _port(text: str) -> int:
+    """A TCP port number, 0 to 65535."""
+    port = _non_negative_int(text)
+    if port > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
+    return port
+
+
 def _names(text: str) -> list[str]:
     """A comma-separated list of names (levels, months)."""
     names = [part.strip() for part in text.split(",") if part.strip()]
@@ -305,13 +313,14 @@ def _allocate(args: argparse.Namespace) -> int:
         args.target,
         hierarchy,
         levels=levels,
-        history=sales,
+        sales=sales,
         potential=args.potential,
         methods=args.methods,
         bounds=bounds,
         months=months,
         step=args.step,
         rounding=args.rounding,
+        crossing=args.crossing or (),
     )
     print(allocation.summary())
     with OutputSet(args.out, overwrite=args.force) as outputs:
@@ -676,6 +685,12 @@ def _allocate_parser(command: Any) -> None:
     )
     alloc.add_argument("--potential", help="column of the hierarchy table with potential")
     alloc.add_argument(
+        "--crossing",
+        type=_names,
+        help="levels whose units sit under several parents, e.g. rep_id for a company rep "
+        "serving stores of two dealers (allocated on parent/unit pairs)",
+    )
+    alloc.add_argument(
         "--methods",
         type=_methods,
         default="history",
@@ -754,9 +769,7 @@ def _serve_parser(command: Any) -> None:
     serve.add_argument(
         "--host", default="127.0.0.1", help="interface to bind (default: %(default)s)"
     )
-    serve.add_argument(
-        "--port", type=_non_negative_int, default=8000, help="TCP port (default: %(default)s)"
-    )
+    serve.add_argument("--port", type=_port, default=8000, help="TCP port (default: %(default)s)")
     serve.add_argument(
         "--insecure",
         action="store_true",

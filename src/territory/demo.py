@@ -347,7 +347,7 @@ def _allocation_stage(
         target,
         customers,
         levels=["region", "team", "rep_id", "customer_id"],
-        history=region.sales,
+        sales=region.sales,
         potential="potential",
         methods={"team": "history", "rep_id": "history", "customer_id": "untapped"},
         bounds={"customer_id": Bounds(growth=(-0.10, 0.30))},

@@ -810,9 +810,9 @@ def validate_reps(
     Parameters
     ----------
     reps
-        The reps; see the module docstring for the columns. ``kind`` defaults to
-        ``"company"``, ``weekdays`` to Monday-Friday, ``day_start``/``day_end`` to
-        08:00-17:00.
+        The reps; see the module docstring for the columns. Without a ``kind`` column,
+        reps with a ``dealer_id`` are ``"dealer"`` reps and the others ``"company"``;
+        ``weekdays`` defaults to Monday-Friday, ``day_start``/``day_end`` to 08:00-17:00.
     dealers
         When given, every dealer rep's ``dealer_id`` must name one of its dealers.
     require
@@ -846,8 +846,9 @@ def validate_reps(
         problems.raise_if_any()
     _check_ids(frame, table, id_column, problems)
     _check_coordinates(frame, table, "home_lon", "home_lat", id_column, problems)
-    if "kind" not in frame.columns:
-        frame["kind"] = "company"
+    if "kind" not in frame.columns:  # a rep with a dealer works for that dealer
+        employed = frame["dealer_id"].notna() if "dealer_id" in frame.columns else False
+        frame["kind"] = np.where(employed, "dealer", "company")
     _check_choice(frame, table, "kind", REP_KINDS, id_column, problems)
     if "dealer_id" not in frame.columns:
         frame["dealer_id"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
@@ -24,8 +25,8 @@ from territory.allocation._hierarchy import (
 )
 from territory.allocation._methods import Bounds, LevelRule
 from territory.allocation._result import Allocation, LevelResult
-from territory.allocation._rounding import ROUNDING_METHODS, largest_remainder_rows
-from territory.errors import InfeasibleError, ProblemCollector
+from territory.allocation._rounding import MIN_STEP, ROUNDING_METHODS, largest_remainder_rows
+from territory.errors import InfeasibleError, ProblemCollector, ValidationError
 from territory.progress import Progress, resolve_progress
 from territory.tables import check_unique_columns
 
@@ -83,9 +84,9 @@ def _window_columns(
     outside = np.setdiff1d(wanted, months)
     if outside.size:
         problems.add(
-            "history",
+            "sales",
             "month",
-            f"lacks {outside.size} months of window {window!r} ({what}); history covers "
+            f"lacks {outside.size} months of window {window!r} ({what}); the sales cover "
             f"{month_label(int(months[0]))} .. {month_label(int(months[-1]))}",
             [month_label(int(m)) for m in outside],
             id_column="month",
@@ -98,10 +99,6 @@ def _share_within(values: FloatArray, parent: IntArray, n_parents: int) -> Float
     sums = np.bincount(parent, weights=values, minlength=n_parents)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(sums[parent] > 0, values / sums[parent], 0.0)
-
-
-#: Smallest rounding step (finer steps cannot be counted exactly in float64 sums).
-MIN_STEP = 1e-6
 
 
 def _unit_limits(
@@ -150,13 +147,27 @@ def _limit_number(value: object, level: str, column: str, problems: ProblemColle
     return number
 
 
+def sales_argument(
+    sales: pd.DataFrame | None, history: pd.DataFrame | None, where: str
+) -> pd.DataFrame | None:
+    """The sales table, given as ``sales=`` or by its deprecated name ``history=``."""
+    if history is None:
+        return sales
+    warnings.warn(
+        f"{where}(history=...) is deprecated; use sales=...", DeprecationWarning, stacklevel=3
+    )
+    if sales is not None:
+        raise ValidationError(f"{where}: give the sales table once, as sales= (not history=)")
+    return history
+
+
 def allocate(
     target: float | Mapping[Hashable, float],
     hierarchy: pd.DataFrame,
     *,
     levels: Sequence[str],
     key: str | None = None,
-    history: pd.DataFrame | None = None,
+    sales: pd.DataFrame | None = None,
     potential: str | pd.Series | None = None,
     methods: Methods = "history",
     baseline: str | tuple[str, str] = "trailing_12",
@@ -169,6 +180,7 @@ def allocate(
     seed: int | None = None,
     crossing: Sequence[str] = (),
     progress: Progress = None,
+    history: pd.DataFrame | None = None,
 ) -> Allocation:
     """Break a target down a hierarchy, level by level, then across months.
 
@@ -185,9 +197,10 @@ def allocate(
         Column that history and potential are given for; the bottom level by default.
         It may be a column below the bottom level (e.g. ``customer_id`` when allocating
         down to reps).
-    history
-        Long table ``<key>, month, sales`` (month ``"YYYY-MM"`` or monthly Period) with
-        no gaps in the month range. Aggregated up the hierarchy.
+    sales
+        The sales table, long: ``<key>, month, sales`` (month ``"YYYY-MM"`` or monthly
+        Period) with no gaps in the month range. Aggregated up the hierarchy. The
+        ``"history"`` method and growth bounds read it.
     potential
         Potential per key: a hierarchy column name or a Series indexed by key.
     methods
@@ -227,6 +240,9 @@ def allocate(
         :mod:`territory.progress`). Allocation is vectorised: 200,000 customers with
         12 months of history take about 2 s.
 
+    history
+        Deprecated name of ``sales``.
+
     Returns
     -------
     Allocation
@@ -258,18 +274,19 @@ def allocate(
     >>> h = pd.DataFrame({"rep_id": ["R1", "R1", "R2"], "customer_id": ["C1", "C2", "C3"]})
     >>> sales = pd.DataFrame({"customer_id": ["C1", "C2", "C3"], "month": "2026-12",
     ...                       "sales": [100.0, 300.0, 600.0]})
-    >>> result = allocate(2000, h, levels=["rep_id", "customer_id"], history=sales,
+    >>> result = allocate(2000, h, levels=["rep_id", "customer_id"], sales=sales,
     ...                   baseline=("2026-12", "2026-12"),
     ...                   methods=LevelRule("history", window=("2026-12", "2026-12")),
     ...                   locks={"customer_id": {"C3": 1000}}, months=2027, step=10)
     >>> result.at_level("customer_id")["value"].tolist()
     [250.0, 750.0, 1000.0]
     """
+    history = sales_argument(sales, history, "allocate")
     report = resolve_progress(progress, desc="allocating", unit="level")
     problems = ProblemCollector()
     check_unique_columns(hierarchy, "hierarchy")
     if history is not None:
-        check_unique_columns(history, "history")
+        check_unique_columns(history, "sales")
     levels = [levels] if isinstance(levels, str) else list(levels)
     crossing = [crossing] if isinstance(crossing, str) else list(crossing)
     if crossing and levels:
@@ -289,7 +306,7 @@ def allocate(
                 pairs.hierarchy,
                 levels=levels,
                 key=key,
-                history=history,
+                sales=history,
                 potential=potential,
                 methods=methods,
                 baseline=baseline,
@@ -392,11 +409,11 @@ def allocate(
             return pot_levels
         if name == "baseline":
             if hist is None:
-                problems.add("allocate", "history", f"is needed by {rule.describe()}")
+                problems.add("allocate", "sales", f"is needed by {rule.describe()}")
             return base_levels
         if name == "history":
             if hist is None:
-                problems.add("allocate", "history", f"is needed by {rule.describe()}")
+                problems.add("allocate", "sales", f"is needed by {rule.describe()}")
                 return None
             label = f"history:{rule.window}"
             if label not in weights_cache:

@@ -213,7 +213,7 @@ class History:
 
 def read_history(history: pd.DataFrame, tree: Tree, problems: ProblemCollector) -> History | None:
     """Validate the long history table and pivot it to rows x months."""
-    table, key = "history", tree.key_column
+    table, key = "sales", tree.key_column
     missing = [c for c in (key, "month", "sales") if c not in history.columns]
     for column in missing:
         problems.add(table, column, "is missing")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from territory.allocation._hierarchy import parse_months
+from territory.allocation._rounding import MIN_STEP
 from territory.errors import ValidationError
 
 __all__ = ["Measure", "NewProduct", "Promotion"]
@@ -85,6 +86,12 @@ class Measure:
             problems.append(
                 f"Measure {self.name!r}: target must be a non-negative number, got {self.target!r}"
             )
+        for label, step in (("step", self.step), ("month_step", self.month_step)):
+            if step is not None and (not _finite(step) or float(step) < MIN_STEP):
+                problems.append(
+                    f"Measure {self.name!r}: {label} must be a finite number of at least "
+                    f"{MIN_STEP}, got {step!r}"
+                )
         if problems:
             raise ValidationError(problems)
 

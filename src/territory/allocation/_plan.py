@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from territory._json import json_safe
-from territory.allocation._allocate import Methods, allocate
+from territory.allocation._allocate import Methods, allocate, sales_argument
 from territory.allocation._apportion import apportion
 from territory.allocation._hierarchy import month_label, parse_months
 from territory.allocation._options import Measure, NewProduct, Promotion
@@ -341,13 +341,25 @@ def _check_inputs(
             wanted.append(product_column)
         for column in dict.fromkeys(wanted):
             if column not in history.columns:
-                problems.add("history", column, "is missing")
+                problems.add("sales", column, "is missing")
         problems.raise_if_any()
         if product_column is not None:
             lines = [str(v) for v in pd.unique(history[product_column].dropna())]
     elif product_column is not None or new_products:
-        problems.add("allocate_plan", "history", "is needed for product lines and new products")
+        problems.add("allocate_plan", "sales", "is needed for product lines and new products")
+    keys = set(hierarchy[key]) if key in hierarchy.columns else set()
+    if history is not None and keys:
+        unknown = [k for k in pd.unique(history[key]) if k not in keys]
+        if unknown:
+            problems.add(
+                "sales", key, "has ids that are not in the hierarchy", unknown, id_column=key
+            )
     known = set(lines)
+    repeated = sorted(
+        {p.line for p in new_products if [q.line for q in new_products].count(p.line) > 1}
+    )
+    if repeated:
+        problems.add("new_products", "line", f"names a line more than once: {repeated}")
     for product in new_products:
         if product.like is not None and product.like not in known:
             problems.add("new_products", "like", f"names a line without history: {product.like!r}")
@@ -372,7 +384,6 @@ def _check_inputs(
         if isinstance(measure.market, str) and measure.market not in hierarchy.columns:
             problems.add("hierarchy", measure.market, "is missing (market size)")
     plan_set = {month_label(m) for m in plan}
-    keys = set(hierarchy[key]) if key in hierarchy.columns else set()
     for promo in promotions:
         outside = [m for m in promo.months if m not in plan_set]
         if outside:
@@ -383,7 +394,9 @@ def _check_inputs(
                 problems.add(
                     "promotions", "customers", "are not in the hierarchy", unknown, id_column=key
                 )
-        if promo.lines is not None and lines:
+        if promo.lines is not None and product_column is None:
+            problems.add("promotions", "lines", "need a product dimension (product_column)")
+        elif promo.lines is not None and lines:
             unknown_lines = [
                 x for x in promo.lines if x not in known | {p.line for p in new_products}
             ]
@@ -440,7 +453,7 @@ def allocate_plan(
     *,
     levels: Sequence[str],
     measures: Sequence[Measure],
-    history: pd.DataFrame | None = None,
+    sales: pd.DataFrame | None = None,
     product_column: str | None = None,
     new_products: Sequence[NewProduct] = (),
     promotions: Sequence[Promotion] = (),
@@ -452,6 +465,7 @@ def allocate_plan(
     rounding: str = "largest_remainder",
     seed: int | None = None,
     crossing: Sequence[str] = (),
+    history: pd.DataFrame | None = None,
 ) -> TargetPlan:
     """Break targets for several measures and product lines down the hierarchy.
 
@@ -468,17 +482,20 @@ def allocate_plan(
         measure and line).
     measures
         The measures (:class:`Measure`): value, quantity, market share, ...
-    history
-        Long table ``<key>, month`` with a column per measure (``Measure.column``) and,
-        with product lines, ``product_column``. Needed by history methods, product lines
-        and new products.
+    sales
+        The sales table, long: ``<key>, month`` with a column per measure
+        (``Measure.column``) and, with product lines, ``product_column``. Needed by
+        history methods, product lines and new products.
     product_column
-        The history column naming the product line; ``None`` for no product dimension.
+        The sales column naming the product line; ``None`` for no product dimension.
     new_products
         Lines without (enough) history, with a share or a fixed amount
         (:class:`NewProduct`).
     promotions
         Uplifts of some stores in some plan months (:class:`Promotion`).
+
+    history
+        Deprecated name of ``sales``.
 
     Returns
     -------
@@ -500,7 +517,7 @@ def allocate_plan(
     ...                       "quantity": [10.0, 30.0, 60.0, 5.0, 0.0, 5.0]})
     >>> from territory.allocation import LevelRule
     >>> last = LevelRule("history", window=("2026-12", "2026-12"))
-    >>> plan = allocate_plan(h, levels=["rep_id", "customer_id"], history=sales,
+    >>> plan = allocate_plan(h, levels=["rep_id", "customer_id"], sales=sales,
     ...                      product_column="line", months=["2027-12"], methods=last,
     ...                      baseline=("2026-12", "2026-12"),
     ...                      measures=[Measure("value", 2200), Measure("quantity", 220,
@@ -519,14 +536,15 @@ def allocate_plan(
         raise ValidationError("promotions: expected Promotion objects")
     if any(not isinstance(m, Measure) for m in measures):
         raise ValidationError("measures: expected Measure objects")
+    history = sales_argument(sales, history, "allocate_plan")
     hist_months: list[str] = []
     last: int | None = None
     if history is not None:
         if "month" not in history.columns:
-            raise ValidationError("history: column 'month' is missing")
+            raise ValidationError("sales: column 'month' is missing")
         parsed = parse_months([str(m) for m in pd.unique(history["month"])])
         if parsed is None:
-            raise ValidationError("history: column 'month' has values that are not 'YYYY-MM'")
+            raise ValidationError("sales: column 'month' has values that are not 'YYYY-MM'")
         first, last = min(parsed), max(parsed)
         hist_months = [month_label(m) for m in range(first, last + 1)]
     plan = _plan_months(months, last)
@@ -599,13 +617,13 @@ def allocate_plan(
                     line=line,
                 )
             elif promotions:
-                raise ValidationError("promotions: need history (they scale it)")
+                raise ValidationError("promotions: need the sales table (they scale it)")
             allocations[(measure.name, line)] = allocate(
                 float(row["target"]),
                 hierarchy,
                 levels=levels,
                 key=key,
-                history=line_hist,
+                sales=line_hist,
                 potential=potential,
                 methods=methods,
                 baseline=baseline,

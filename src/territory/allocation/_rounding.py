@@ -23,6 +23,7 @@ from territory.allocation._spread import group_sum
 
 __all__ = [
     "DIVISOR_DELTAS",
+    "MIN_STEP",
     "ROUNDING_METHODS",
     "divisor_round",
     "largest_remainder",
@@ -41,6 +42,10 @@ DIVISOR_DELTAS: dict[str, float] = {
 }
 #: Every accepted value of ``rounding``.
 ROUNDING_METHODS: tuple[str, ...] = ("largest_remainder", "hamilton", *DIVISOR_DELTAS)
+
+
+#: Smallest rounding step (finer steps cannot be counted exactly in float64 sums).
+MIN_STEP = 1e-6
 
 
 def _rank_within_group(group: IntArray, keys: list[FloatArray]) -> IntArray:

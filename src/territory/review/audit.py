@@ -276,8 +276,9 @@ def audit_sample(
     level
         ``"rep"``, ``"supervisor"`` or ``"dealer_rep"`` (see above).
     reps
-        ``rep_id, kind, supervisor_id`` (``kind`` defaults from ``dealer_id``); needed
-        by the ``"supervisor"`` and ``"dealer_rep"`` levels.
+        The reps table (validated as :func:`territory.tables.validate_reps`, so with
+        homes; ``supervisor_id`` and ``kind``, which without the column follows
+        ``dealer_id``); needed by the ``"supervisor"`` and ``"dealer_rep"`` levels.
     sizes
         Sample size per stratum: a whole number for every stratum, or a mapping grade →
         size (at the supervisor level, for both ``visited_by`` groups) or

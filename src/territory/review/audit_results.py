@@ -158,8 +158,9 @@ def audit_results(
         ``customer_id, score`` (a number ≥ 0) for sampled stores; stores of the sample
         without a score are reported and left out of the means.
     reps
-        ``rep_id, kind, supervisor_id``: rolls rep-level samples up to areas (a
-        supervisor-level sample already names its areas).
+        The reps table (as :func:`territory.tables.validate_reps` reads it, with
+        ``supervisor_id``): rolls rep-level samples up to areas (a supervisor-level
+        sample already names its areas).
     pass_score
         A store passes when its score is at least this.
 

@@ -166,6 +166,8 @@ def _zone(tz: object, problems: ProblemCollector) -> str:
 
 
 def _date(value: object) -> dt.date | None:
+    if isinstance(value, bool | int | float | np.number):
+        return None  # pandas would read a number as nanoseconds after 1970
     try:
         day = pd.Timestamp(value).date()  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -174,7 +176,9 @@ def _date(value: object) -> dt.date | None:
 
 
 def _holidays(
-    holidays: Mapping[Any, object] | Iterable[object] | None, problems: ProblemCollector
+    holidays: Mapping[Any, object] | Iterable[object] | None,
+    problems: ProblemCollector,
+    years: tuple[int, int],
 ) -> dict[dt.date, str]:
     """Holidays as date -> name; a mapping (such as ``holidays.Finland()``) gives names."""
     if holidays is None:
@@ -182,6 +186,11 @@ def _holidays(
     if isinstance(holidays, str | bytes):
         holidays = [holidays]
     pairs: list[tuple[object, str | None]]
+    if isinstance(holidays, Mapping) and type(holidays) is not dict:
+        # a holiday calendar such as ``holidays.country_holidays("FI")`` fills in a year
+        # when it is first asked about a date of it: ask about every year of the span
+        for year in range(years[0], years[1] + 1):
+            _ = dt.date(year, 1, 1) in holidays
     if isinstance(holidays, Mapping):
         pairs = [(k, None if v is None else str(v)) for k, v in holidays.items()]
     else:
@@ -352,9 +361,18 @@ def lay_on_calendar(
     problems = ProblemCollector()
     first = _check(start, cycles, on_holiday, problems)
     zone = _zone(tz, problems)
-    days_off = _holidays(holidays, problems)
-    problems.raise_if_any()
     cycle = plan.cycle
+    # a generous bound on the last date ("shift" pushes days past holidays)
+    counted = (
+        int(cycles) if isinstance(cycles, int | np.integer) and 0 < cycles <= MAX_CYCLES else 1
+    )
+    horizon = first + dt.timedelta(days=14 * cycle.n_days * counted + 14)
+    if horizon >= pd.Timestamp.max.date():
+        problems.add(
+            "calendar", "start", f"{first} with {cycles} cycles runs past the last date (2262)"
+        )
+    days_off = _holidays(holidays, problems, (first.year, min(horizon.year, 2262)))
+    problems.raise_if_any()
     count = int(cycles) * cycle.n_days
     keys = [(c, k) for c in range(int(cycles)) for k in range(cycle.n_days)]
     regular = dict(zip(keys, _regular_dates(first, cycle, int(cycles)), strict=True))

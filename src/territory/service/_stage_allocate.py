@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from territory.allocation import Bounds, LevelRule, allocate
 from territory.service._models import Record, StageRequest, records_frame
@@ -47,8 +47,11 @@ class AllocateRequest(StageRequest):
     hierarchy: list[Record] = Field(description="one row per key with the level columns")
     levels: list[str] = Field(min_length=1, description="level columns, top first")
     key: str | None = None
-    history: list[Record] | None = Field(
-        default=None, description="long <key>, month ('YYYY-MM'), sales table"
+    sales: list[Record] | None = Field(
+        default=None,
+        validation_alias=AliasChoices("sales", "history"),
+        description="the sales table, long: <key>, month ('YYYY-MM'), sales "
+        "('history' is accepted as its old name)",
     )
     potential: str | None = Field(default=None, description="hierarchy column of potential")
     methods: Rule | list[Rule] | dict[str, Rule] = "history"
@@ -60,6 +63,11 @@ class AllocateRequest(StageRequest):
     month_step: float | None = None
     rounding: str = "largest_remainder"
     seed: int | None = None
+    crossing: list[str] = Field(
+        default_factory=list,
+        description="levels whose units may sit under several parents (e.g. ['rep_id'] for "
+        "a company rep serving stores of two dealers): allocated on (parent, unit) pairs",
+    )
 
     def customer_count(self) -> int:
         """Rows of the hierarchy (one per customer when allocating down to customers)."""
@@ -99,7 +107,7 @@ def run(request: AllocateRequest, context: RunContext) -> dict[str, Any]:
         records_frame(request.hierarchy),
         levels=request.levels,
         key=request.key,
-        history=None if request.history is None else records_frame(request.history),
+        sales=None if request.sales is None else records_frame(request.sales),
         potential=request.potential,
         methods=methods,
         baseline=request.baseline,
@@ -110,6 +118,7 @@ def run(request: AllocateRequest, context: RunContext) -> dict[str, Any]:
         month_step=request.month_step,
         rounding=request.rounding,
         seed=request.seed,
+        crossing=request.crossing,
     )
     return allocation.to_dict()
 

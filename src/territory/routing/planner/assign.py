@@ -114,8 +114,14 @@ class Assignment:
         Estimated travel minutes per visit of each customer (for day balancing).
     eligible
         Per customer, the reps that can take it, nearest first.
+    reach
+        Per customer, the one-way minutes from each of its eligible reps' homes (in the
+        order of ``eligible``).
     workload
         Per customer, estimated minutes its visits take from its nearest eligible rep.
+    work_by_rep
+        Per customer, estimated minutes its visits take from each eligible rep (in the
+        order of ``eligible``).
     capacity
         Per rep, working minutes in the cycle (before the safety margin).
     load
@@ -127,7 +133,9 @@ class Assignment:
     detail: list[str]
     travel_per_visit: FloatArray
     eligible: list[list[int]]
+    reach: list[list[float]]
     workload: FloatArray
+    work_by_rep: list[list[float]]
     capacity: FloatArray
     load: FloatArray
 
@@ -473,8 +481,12 @@ def assign_customers(inputs: PlanInputs, cycle: Cycle, travel: TravelModel) -> A
         100 * (1.0 - SAFETY_MARGIN),
     )
     ranked = [sorted(e, key=lambda r: (out[(c, r)], r)) for c, e in enumerate(eligible)]
-    estimate = np.array([workload(i, e[0]) if e else 0.0 for i, e in enumerate(ranked)])
-    return Assignment(rep_out, reason, detail, per_visit, ranked, estimate, capacity, load)
+    reach = [[out[(i, r)] for r in e] for i, e in enumerate(ranked)]
+    work = [[workload(i, r) for r in e] for i, e in enumerate(ranked)]
+    estimate = np.array([w[0] if w else 0.0 for w in work])
+    return Assignment(
+        rep_out, reason, detail, per_visit, ranked, reach, estimate, work, capacity, load
+    )
 
 
 def _failure(

@@ -453,6 +453,11 @@ def _build_tasks(
     return tasks, km
 
 
+#: A customer short of visits is offered only to reps whose home is this close (one way,
+#: minutes), or no farther than its own rep's.
+TOP_UP_REACH_MINUTES = 30.0
+
+
 def _top_up_moves(
     inputs: PlanInputs,
     cycle: Cycle,
@@ -463,7 +468,10 @@ def _top_up_moves(
     """Customers short of visits, offered to eligible reps with time left.
 
     A customer whose rep could not fit all its visits moves, with all its visits, to
-    the nearest other eligible rep whose estimated spare time holds its workload.
+    the nearest other eligible rep whose estimated spare time holds its workload from
+    that rep's home, among the reps whose home is within :data:`TOP_UP_REACH_MINUTES`
+    of it (or no farther than its own rep's): a visit hours away from the rep who
+    would make it costs more travel than it is worth, and stays listed as unplanned.
     Returns the customers each rep takes on and the updated rep of every customer.
     """
     rep_of = assignment.rep.copy()
@@ -483,9 +491,14 @@ def _top_up_moves(
     waiting.sort(key=lambda i: (-inputs.priority[i], str(inputs.customer_ids[i])))
     moved: dict[int, list[int]] = {}
     for i in waiting:
-        for r in assignment.eligible[i]:
-            if r != rep_of[i] and spare[r] >= assignment.workload[i]:
-                spare[r] -= assignment.workload[i]
+        eligible, reach = assignment.eligible[i], assignment.reach[i]
+        own = reach[eligible.index(rep_of[i])] if rep_of[i] in eligible else 0.0
+        limit = max(TOP_UP_REACH_MINUTES, own)
+        for r, minutes, work in zip(eligible, reach, assignment.work_by_rep[i], strict=True):
+            if minutes > limit:
+                break  # nearest first: the others are farther still
+            if r != rep_of[i] and spare[r] >= work:
+                spare[r] -= work
                 rep_of[i] = r
                 moved.setdefault(r, []).append(i)
                 break

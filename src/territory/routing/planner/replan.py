@@ -33,6 +33,13 @@ from territory.travel import haversine_km
 __all__ = ["pin_to_previous", "previous_routes"]
 
 
+#: A returning customer whose previous rep lives more than this many times as far as
+#: the nearest rep that may serve it...
+STRANDED_RATIO = 2.0
+#: ...and more than this many km farther is assigned afresh (see :func:`pin_to_previous`).
+STRANDED_KM = 20.0
+
+
 def pin_to_previous(inputs: PlanInputs, before: PreviousPlan) -> PlanInputs:
     """Fix each returning customer without a ``rep_id`` to its previous rep, if present.
 
@@ -42,7 +49,11 @@ def pin_to_previous(inputs: PlanInputs, before: PreviousPlan) -> PlanInputs:
     A rep who is new (in no visit of the previous plan) takes a share from the
     neighbouring reps: returning customers nearer to a new rep's home than to their
     previous rep's home are left to the assignment, which balances work against each
-    rep's capacity. Locked customers always stay with their previous rep.
+    rep's capacity. So is a customer *stranded* far from its previous rep: one whose
+    previous rep's home is more than :data:`STRANDED_RATIO` times as far as the home
+    of the nearest rep that may serve it, and over :data:`STRANDED_KM` farther (last
+    cycle's assignment sent it there for want of room nearer; each of its visits
+    costs hours of driving). Locked customers always stay with their previous rep.
     """
     index = {str(r): k for k, r in enumerate(inputs.rep_ids)}
     rules = inputs.eligibility
@@ -61,10 +72,14 @@ def pin_to_previous(inputs: PlanInputs, before: PreviousPlan) -> PlanInputs:
         k = index[old]
         if not rules.may_serve(i, k):
             continue
-        to_old = float(
-            haversine_km(inputs.lon[i], inputs.lat[i], inputs.home_lon[k], inputs.home_lat[k])
-        )
-        if str(customer) in before.locked or to_new[i] >= to_old:
+        if str(customer) in before.locked:
+            rep[i] = k
+            continue
+        homes = haversine_km(inputs.lon[i], inputs.lat[i], inputs.home_lon, inputs.home_lat)
+        to_old = float(homes[k])
+        nearest = float(min(homes[r] for r in rules.reps_for(i)))
+        stranded = to_old > STRANDED_RATIO * nearest and to_old - nearest > STRANDED_KM
+        if to_new[i] >= to_old and not stranded:
             rep[i] = k
     return replace(inputs, rep=rep)
 
