@@ -482,10 +482,10 @@ def assign_customers(inputs: PlanInputs, cycle: Cycle, travel: TravelModel) -> A
     )
     ranked = [sorted(e, key=lambda r: (out[(c, r)], r)) for c, e in enumerate(eligible)]
     reach = [[out[(i, r)] for r in e] for i, e in enumerate(ranked)]
-    work = [[workload(i, r) for r in e] for i, e in enumerate(ranked)]
-    estimate = np.array([w[0] if w else 0.0 for w in work])
+    work_by_rep = [[workload(i, r) for r in e] for i, e in enumerate(ranked)]
+    estimate = np.array([w[0] if w else 0.0 for w in work_by_rep])
     return Assignment(
-        rep_out, reason, detail, per_visit, ranked, reach, estimate, work, capacity, load
+        rep_out, reason, detail, per_visit, ranked, reach, estimate, work_by_rep, capacity, load
     )
 
 
