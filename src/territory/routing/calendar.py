@@ -41,7 +41,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -50,10 +50,24 @@ from territory._json import json_safe
 from territory.errors import ProblemCollector, ValidationError
 from territory.routing.cycle import Cycle
 
-if TYPE_CHECKING:
-    from territory.routing.result import RoutePlan
-
 __all__ = ["HOLIDAY_POLICIES", "CalendarPlan", "lay_on_calendar", "read_calendar_visits"]
+
+
+class CyclePlan(Protocol):
+    """What :func:`lay_on_calendar` reads of a plan (a :class:`~territory.routing.RoutePlan`)."""
+
+    @property
+    def visits(self) -> pd.DataFrame:
+        """One row per visit (``week``, ``day``, ``arrival``, ``departure``, ...)."""
+
+    @property
+    def days(self) -> pd.DataFrame:
+        """One row per rep-day (``week``, ``day``, ``start``, ``end``, ...)."""
+
+    @property
+    def cycle(self) -> Cycle:
+        """The plan's cycle."""
+
 
 #: The choices of ``on_holiday``.
 HOLIDAY_POLICIES: tuple[str, ...] = ("shift", "skip")
@@ -305,7 +319,7 @@ def _lay(
 
 
 def lay_on_calendar(
-    plan: RoutePlan,
+    plan: CyclePlan,
     start: object,
     *,
     tz: str | dt.tzinfo = "UTC",
