@@ -74,6 +74,9 @@ def test_a_day_that_cannot_reach_the_minimum_is_listed_with_its_reason() -> None
         row["day"] == int(plan.visits["day"].iloc[0]) and "below the minimum of 2" in row["reason"]
     )
     assert plan.to_dict()["stats"]["thin_days"][0]["reason"] == row["reason"]
+    assert f"1 rep-days below the rep's min_visits_per_day: r1 day {row['day']} (1)" in (
+        plan.summary()
+    )
 
 
 def test_maximum_caps_every_day() -> None:

@@ -145,6 +145,14 @@ class RoutePlan:
             )
         else:
             lines.append("  every required visit is planned")
+        thin = self.stats.get("thin_days") or []
+        if thin:
+            listed = ", ".join(f"{d['rep_id']} day {d['day']} ({d['visits']})" for d in thin[:5])
+            more = f" and {len(thin) - 5} more" if len(thin) > 5 else ""
+            lines.append(
+                f"  {len(thin)} rep-days below the rep's min_visits_per_day: {listed}{more} "
+                '(see stats["thin_days"])'
+            )
         r = self.regularity
         lines.append(
             f"  regularity: {100 * r['constant_weekday_share']:.0f} % of multi-visit customers "
