@@ -480,3 +480,116 @@ def test_demo_and_subcommands_share_file_names() -> None:
         for stem in stems:
             name = "routes.geojson" if stem == "routes" else f"{stem}.csv"
             assert name in DEMO_OUTPUTS, (stage, name)
+
+
+def _plan_inputs(tmp_path: Path) -> list[str]:
+    """Two reps, three stores, tea 1000 and juice 100 a month through 2026."""
+    hierarchy = pd.DataFrame(
+        {
+            "rep_id": ["R1", "R1", "R2"],
+            "customer_id": ["C1", "C2", "C3"],
+            "market": [1000.0, 1000.0, 2000.0],
+        }
+    )
+    hierarchy.to_csv(tmp_path / "h.csv", index=False)
+    monthly = {"C1": (100.0, 50.0), "C2": (300.0, 0.0), "C3": (600.0, 50.0)}
+    sales = pd.DataFrame(
+        [
+            {"customer_id": c, "month": f"2026-{m:02d}", "line": line, "sales": v, "qty": v / 10}
+            for m in range(1, 13)
+            for c, (tea, juice) in monthly.items()
+            for line, v in (("tea", tea), ("juice", juice))
+        ]
+    )
+    sales.to_csv(tmp_path / "sales.csv", index=False)
+    return [
+        "allocate-plan",
+        "--hierarchy",
+        str(tmp_path / "h.csv"),
+        "--levels",
+        "rep_id,customer_id",
+        "--sales",
+        str(tmp_path / "sales.csv"),
+        "--year",
+        "2027",
+    ]
+
+
+def test_allocate_plan_command_splits_measures_and_lines(tmp_path: Path) -> None:
+    """`territory allocate-plan`: two measures over tea/juice and a new line, exact totals."""
+    argv = [*_plan_inputs(tmp_path), "--product-column", "line"]
+    argv += ["--measure", "value=2200", "--measure", "quantity=220:qty"]
+    argv += ["--new-product", "soda=0.1:juice", "--out", str(tmp_path / "out")]
+    assert main(argv) == 0
+    lines = pd.read_csv(tmp_path / "out" / "target_lines.csv")
+    got = lines.set_index(["measure", "product_line"])["target"].to_dict()
+    assert got == {
+        ("value", "soda"): 220.0,
+        ("value", "tea"): 1800.0,  # 1980 by history 12000 : 1200
+        ("value", "juice"): 180.0,
+        ("quantity", "soda"): 22.0,
+        ("quantity", "tea"): 180.0,
+        ("quantity", "juice"): 18.0,
+    }
+    targets = pd.read_csv(tmp_path / "out" / "targets.csv")
+    year = targets[targets["period"] == "year"]
+    for level in ("rep_id", "customer_id"):
+        sums = year[year["level"] == level].groupby("measure")["value"].sum().to_dict()
+        assert sums == {"quantity": 220.0, "value": 2200.0}
+    months = targets[(targets["period"] != "year") & (targets["level"] == "customer_id")]
+    assert months.groupby("measure")["value"].sum().to_dict() == {
+        "quantity": 220.0,
+        "value": 2200.0,
+    }
+    # tea by history: R1 has 400 of 1000 a month, so 720 of 1800
+    tea = year[(year["product_line"] == "tea") & (year["measure"] == "value")]
+    assert tea.set_index("unit").loc["R1", "value"] == 720.0
+
+
+def test_allocate_plan_market_share_and_formats(tmp_path: Path) -> None:
+    """--market-share 0.25 of a market of 4000 is 1000; every table format works."""
+    argv = [*_plan_inputs(tmp_path), "--market-share", "share=0.25:market"]
+    for fmt in ("csv", "parquet", "xlsx"):
+        assert main([*argv, "--out", str(tmp_path / fmt), "--format", fmt]) == 0, fmt
+        targets = read_table(tmp_path / fmt / f"targets.{'xlsx' if fmt == 'xlsx' else fmt}")
+        year = targets[(targets["period"] == "year") & (targets["level"] == "rep_id")]
+        # 1000 by history 450 : 650 a month (all lines): 409.09 and 590.91, rounded
+        assert year.set_index("unit")["value"].to_dict() == {"R1": 409.0, "R2": 591.0}
+        assert set(year["measure"]) == {"share"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--measure", "value"], "NAME=TARGET"),
+        (["--measure", "value=-3"], "0 or more"),
+        (["--measure", "value=lots"], "expected a number"),
+        (["--market-share", "share=2:market"], "(0, 1]"),
+        (["--market-share", "share=0.2"], "NAME=SHARE:MARKET"),
+        (["--measure", "v=1", "--new-product", "soda=1.5"], "[0, 1)"),
+        (["--measure", "v=1", "--new-product", "soda=0.1"], "--product-column"),
+        (["--measure", "v=1", "--measure", "v=2"], "distinct"),
+        ([], "at least one --measure"),
+        (["--measure", "v=100:nowhere"], "nowhere"),
+        (
+            [
+                *["--measure", "v=100", "--product-column", "line"],
+                *["--new-product", "a=0.9", "--new-product", "b=0.5"],
+            ],
+            "new products take",
+        ),
+    ],
+)
+def test_allocate_plan_bad_input_exits_2(  # type: ignore[no-untyped-def]
+    tmp_path: Path, capsys, extra: list[str], message: str
+) -> None:
+    """Every user error of allocate-plan exits 2 with one message and writes nothing."""
+    argv = [*_plan_inputs(tmp_path), *extra, "--out", str(tmp_path / "out")]
+    try:
+        status = main(argv)
+    except SystemExit as exc:
+        status = int(exc.code or 0)
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

@@ -60,7 +60,7 @@ def test_health_lists_stages_version_and_limits(client: Client) -> None:
     assert body["status"] == "ok"
     assert body["version"] == "0.1.0"
     names = {s["name"]: s for s in body["stages"]}
-    assert set(names) == {"plan-routes", "grade", "territories", "allocate"}
+    assert set(names) == {"plan-routes", "grade", "territories", "allocate", "allocate-plan"}
     assert names["grade"]["available"] is True
     for stage in names.values():
         assert stage["available"] or "needs territory." in stage["reason"]

@@ -18,6 +18,7 @@ from territory.service import ENVIRONMENT_VARIABLES, ServiceConfig, create_app
 from territory.service._models import HealthResponse, JobList, JobResponse, ProblemDetails
 from territory.service._problems import PROBLEM_TYPES
 from territory.service._results import (
+    AllocatePlanResult,
     AllocateResult,
     GradeResult,
     PlanRoutesResult,
@@ -76,11 +77,26 @@ ALLOCATE = {
     "methods": "potential",
     "months": 2027,
 }
+ALLOCATE_PLAN = {
+    "hierarchy": [
+        {"team": "T1", "rep_id": "R1", "potential": 300.0, "market": 3000.0},
+        {"team": "T2", "rep_id": "R2", "potential": 700.0, "market": 7000.0},
+    ],
+    "levels": ["team", "rep_id"],
+    "potential": "potential",
+    "methods": "potential",
+    "months": 2027,
+    "measures": [
+        {"name": "value", "target": 1000},
+        {"name": "share", "share": 0.1, "market": "market"},
+    ],
+}
 STAGES: list[tuple[str, dict[str, Any], type[BaseModel]]] = [
     ("grade", GRADE, GradeResult),
     ("plan-routes", PLAN, PlanRoutesResult),
     ("territories", TERRITORIES, TerritoriesResult),
     ("allocate", ALLOCATE, AllocateResult),
+    ("allocate-plan", ALLOCATE_PLAN, AllocatePlanResult),
 ]
 
 

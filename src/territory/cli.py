@@ -173,6 +173,53 @@ def _methods(text: str) -> str | dict[str, str]:
     return methods
 
 
+def _measure(text: str) -> tuple[str, float, str]:
+    """``NAME=TARGET[:COLUMN]``, e.g. ``value=1000000`` or ``quantity=5000:quantity``."""
+    name, sep, rest = text.partition("=")
+    target, _, column = rest.partition(":")
+    if not sep or not name.strip() or not target.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=TARGET[:COLUMN] such as value=1000000 or quantity=5000:quantity, "
+            f"got {text!r}"
+        )
+    value = _number(target.strip())
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"target of {name.strip()!r} must be 0 or more")
+    return name.strip(), value, column.strip() or "sales"
+
+
+def _market_share(text: str) -> tuple[str, float, str, str]:
+    """``NAME=SHARE:MARKET[:COLUMN]``, e.g. ``share=0.25:market_size``."""
+    name, sep, rest = text.partition("=")
+    parts = [p.strip() for p in rest.split(":")]
+    if not sep or not name.strip() or len(parts) not in (2, 3) or not all(parts):
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=SHARE:MARKET[:COLUMN] such as share=0.25:market_size, got {text!r}"
+        )
+    share = _number(parts[0])
+    if not 0 < share <= 1:
+        raise argparse.ArgumentTypeError(
+            f"market share of {name.strip()!r} must lie in (0, 1], got {parts[0]!r}"
+        )
+    return name.strip(), share, parts[1], parts[2] if len(parts) == 3 else "sales"
+
+
+def _new_product(text: str) -> tuple[str, float, str | None]:
+    """``NAME=SHARE[:LIKE]``, e.g. ``soda=0.1`` or ``soda=0.1:juice``."""
+    name, sep, rest = text.partition("=")
+    share, _, like = rest.partition(":")
+    if not sep or not name.strip() or not share.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=SHARE[:LIKE] such as soda=0.1 or soda=0.1:juice, got {text!r}"
+        )
+    value = _number(share.strip())
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(
+            f"share of new product {name.strip()!r} must lie in [0, 1), got {share.strip()!r}"
+        )
+    return name.strip(), value, like.strip() or None
+
+
 class _DeprecatedFlag(argparse.Action):
     """An old flag name: works as before, with a note on stderr naming the new one."""
 
@@ -325,6 +372,49 @@ def _allocate(args: argparse.Namespace) -> int:
     print(allocation.summary())
     with OutputSet(args.out, overwrite=args.force) as outputs:
         _write_outputs(outputs, {"targets": allocation.to_frame()}, args.format)
+    _report_written(outputs)
+    return 0
+
+
+def _allocate_plan(args: argparse.Namespace) -> int:
+    from territory.allocation import Measure, NewProduct, allocate_plan
+    from territory.io import OutputSet
+
+    _check_outputs(args, _file_names("allocate", args.format, extra=["target_lines"]))
+    if not args.measure and not args.market_share:
+        raise ValidationError("give at least one --measure NAME=TARGET or --market-share")
+    if args.new_product and args.product_column is None:
+        raise ValidationError("--new-product needs --product-column (the sales column of lines)")
+    hierarchy = _read(args.hierarchy, "--hierarchy")
+    sales = _read(args.sales, "--sales") if args.sales else None
+    measures = [
+        Measure(name, target, column=column, step=args.step)
+        for name, target, column in args.measure or ()
+    ]
+    measures += [
+        Measure(name, share=share, market=market, column=column, step=args.step)
+        for name, share, market, column in args.market_share or ()
+    ]
+    months: int | list[str] | None = args.year if args.year is not None else args.months
+    plan = allocate_plan(
+        hierarchy,
+        levels=args.levels,
+        measures=measures,
+        sales=sales,
+        product_column=args.product_column,
+        new_products=[
+            NewProduct(name, share=share, like=like) for name, share, like in args.new_product or ()
+        ],
+        potential=args.potential,
+        methods=args.methods,
+        months=months,
+        rounding=args.rounding,
+        crossing=args.crossing or (),
+    )
+    print(plan.summary())
+    tables = {"targets": plan.to_frame(), "target_lines": plan.lines}
+    with OutputSet(args.out, overwrite=args.force) as outputs:
+        _write_outputs(outputs, tables, args.format)
     _report_written(outputs)
     return 0
 
@@ -511,6 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
     _plan_parser(command)
     _territories_parser(command)
     _allocate_parser(command)
+    _allocate_plan_parser(command)
     _review_parser(command)
     _serve_parser(command)
     return parser
@@ -717,6 +808,87 @@ def _allocate_parser(command: Any) -> None:
     )
     _add_output_arguments(alloc, TABLE_FORMATS)
     alloc.set_defaults(handler=_allocate)
+
+
+def _allocate_plan_parser(command: Any) -> None:
+    plan = command(
+        "allocate-plan",
+        help="split targets of several measures and product lines down a hierarchy",
+        description="Split targets for several measures (value, quantity, market share) "
+        "and product lines, with new products, down a hierarchy table and across months, "
+        "with exact totals at every level (territory.allocation.allocate_plan). Writes "
+        "targets (with measure and product_line) and target_lines (each line's total).",
+    )
+    plan.add_argument(
+        "--measure",
+        type=_measure,
+        action="append",
+        help="NAME=TARGET[:COLUMN], repeatable: a measure, its total and its sales column "
+        "(default sales), e.g. --measure value=1000000 --measure quantity=5000:quantity",
+    )
+    plan.add_argument(
+        "--market-share",
+        type=_market_share,
+        action="append",
+        help="NAME=SHARE:MARKET[:COLUMN], repeatable: a market-share target in (0, 1] of the "
+        "market size in hierarchy column MARKET, e.g. share=0.25:market_size",
+    )
+    plan.add_argument(
+        "--hierarchy",
+        required=True,
+        help="table file with one column per level, one row per bottom unit",
+    )
+    plan.add_argument(
+        "--levels",
+        type=_names,
+        required=True,
+        help="level columns from top to bottom, e.g. region,team,customer_id",
+    )
+    plan.add_argument(
+        "--sales", help="sales table file: customer_id, month and a column per measure"
+    )
+    plan.add_argument(
+        "--product-column",
+        help="sales column naming the product line (default: no product dimension)",
+    )
+    plan.add_argument(
+        "--new-product",
+        type=_new_product,
+        action="append",
+        help="NAME=SHARE[:LIKE], repeatable: a line without history taking SHARE of every "
+        "measure, spread like line LIKE (default: all lines), e.g. soda=0.1:juice",
+    )
+    plan.add_argument("--potential", help="column of the hierarchy table with potential")
+    plan.add_argument(
+        "--crossing",
+        type=_names,
+        help="levels whose units sit under several parents (allocated on parent/unit pairs)",
+    )
+    plan.add_argument(
+        "--methods",
+        type=_methods,
+        default="history",
+        help="one method, or level=method pairs (default: %(default)s)",
+    )
+    when = plan.add_mutually_exclusive_group()
+    when.add_argument(
+        "--year",
+        type=_positive_int,
+        help="plan the 12 months of this calendar year "
+        "(default: the 12 months after the last sales month)",
+    )
+    when.add_argument("--months", type=_names, help="plan months, e.g. 2027-01,2027-02")
+    plan.add_argument(
+        "--step", type=_positive_number, default=1.0, help="rounding step of every measure (1)"
+    )
+    plan.add_argument(
+        "--rounding",
+        default="largest_remainder",
+        choices=("largest_remainder", "webster", "jefferson"),
+        help="rounding method (default: %(default)s)",
+    )
+    _add_output_arguments(plan, TABLE_FORMATS)
+    plan.set_defaults(handler=_allocate_plan)
 
 
 def _review_parser(command: Any) -> None:

@@ -14,12 +14,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "AllocatePlanResult",
     "AllocateResult",
     "AllocationLevel",
     "AllocationUnit",
     "CycleResult",
     "GradeResult",
     "GradesResult",
+    "PlanAllocation",
     "PlanRoutesResult",
     "Row",
     "StageResult",
@@ -140,5 +142,29 @@ class AllocateResult(_Result):
     levels: list[AllocationLevel] = Field(description="top level first")
 
 
+class PlanAllocation(AllocateResult):
+    """The allocation of one measure and product line of a target plan."""
+
+    measure: str
+    product_line: str = Field(description="the product line; '(all)' without product lines")
+
+
+class AllocatePlanResult(_Result):
+    """A target plan (``TargetPlan.to_dict()``): several measures and product lines."""
+
+    lines: list[Row] = Field(
+        description="one row per measure and product line: measure, product_line, kind "
+        "('history', 'new' or 'given'), basis, target"
+    )
+    share_measures: dict[str, float] = Field(
+        description="measure -> market-share target, for measures given as a share"
+    )
+    allocations: list[PlanAllocation] = Field(
+        description="one allocation per measure and product line; each adds up exactly"
+    )
+
+
 #: The result of any stage (a job's ``result``).
-StageResult = PlanRoutesResult | GradeResult | TerritoriesResult | AllocateResult
+StageResult = (
+    PlanRoutesResult | GradeResult | TerritoriesResult | AllocatePlanResult | AllocateResult
+)

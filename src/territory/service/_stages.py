@@ -31,6 +31,10 @@ STAGE_MODULES: dict[str, tuple[str, str]] = {
         "territory.territories.design_territories",
     ),
     "allocate": ("territory.service._stage_allocate", "territory.allocation.allocate"),
+    "allocate-plan": (
+        "territory.service._stage_allocate_plan",
+        "territory.allocation.allocate_plan",
+    ),
 }
 
 #: ``progress(done, total, message)``; raises to stop the work when a job is cancelled.
