@@ -26,8 +26,11 @@ One round of the search (:meth:`CycleSearch.run`):
    improves;
 5. **accept** -- the round's plan becomes the current one when it costs less than the
    current cost plus a threshold, which falls to zero over an *epoch* of rounds; each
-   epoch starts again from the best plan. Epochs have a fixed length, so a run with
-   more rounds repeats a shorter run's rounds first and is never worse than it.
+   epoch starts again from the best plan. After an epoch that found nothing better,
+   the next one starts from a higher threshold (:data:`REHEAT`), alternating with
+   normal epochs, so that a stalled search leaves its basin. Epochs have a fixed
+   length, so a run with more rounds repeats a shorter run's rounds first and is
+   never worse than it.
 
 The search stops at its work limit, when the clock runs out, or when
 :data:`STALL_EPOCHS` epochs in a row found nothing better (a small cycle is then
@@ -70,6 +73,10 @@ SHORT_RUIN = 0.5
 NOISE = 0.15
 #: Starting threshold of an epoch, in multiples of the mean travel per planned visit.
 THRESHOLD = 6.0
+#: After an epoch that found nothing better, the next epoch starts at ``1 + REHEAT``
+#: times :data:`THRESHOLD` (the one after it is normal again, and so on), so that a
+#: search caught in a poor basin can climb out of it.
+REHEAT = 2.0
 #: Rounds per epoch per customer (an epoch has at least ``MIN_EPOCH`` rounds).
 EPOCH_PER_CUSTOMER = 4
 MIN_EPOCH = 200
@@ -853,7 +860,8 @@ class CycleSearch:
                 epoch_best = best_cost
             rounds += 1
             planned = max(1, sum(len(days) for days in self.days_of))
-            threshold = THRESHOLD * self.travel() / planned * (1.0 - position / epoch)
+            heat = THRESHOLD * (1.0 + REHEAT * (stalled % 2))
+            threshold = heat * self.travel() / planned * (1.0 - position / epoch)
             before = self.snapshot()
             removed = self._ruin()
             self._recreate(removed)
