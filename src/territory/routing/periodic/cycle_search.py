@@ -607,7 +607,8 @@ class CycleSearch:
         """
         v = j + 1
         patterns = self.problem.patterns[j]
-        price = {d: self.insertion(d, v) for p in candidates for d in patterns[p]}
+        days = {d for p in candidates for d in patterns[p]}  # each day priced once
+        price = {d: self.insertion(d, v) for d in days}
         if surcharge is not None:
             price = {
                 d: None if p is None else (p[0] * float(surcharge[d]), p[1], p[2])
