@@ -23,6 +23,8 @@ both comes from ``territory.routing.regularity_metrics``; "reg >=" means the pla
 constant-weekday and even-spacing shares are at least the reference's. A gap is marked
 comparable only when both plans make every required visit without violations; "vs constr"
 is the plan's travel against ``plan.stats["construction_travel_minutes"]`` when present.
+``--iterations N`` gives ``plan_routes`` a work limit of ``N`` search rounds (the time
+limit then only guards it), so that its plans are the same on any machine.
 Prints a markdown table (one row per instance), the numeric entries of ``plan.stats``,
 the mean and median gap, and writes ``OUT/rep_cycles.json`` (``OUT/rep_cycles_<k>.json``
 with ``--only k``) with the command, the date and the machine's load.
@@ -51,6 +53,7 @@ from territory.routing import (
     Cycle,
     PeriodicInstance,
     PeriodicSolution,
+    PlanOptions,
     RoutePlan,
     plan_routes,
     regularity_metrics,
@@ -398,6 +401,7 @@ def run_instance(args: argparse.Namespace, index: int) -> dict[str, Any]:
         travel=instance.travel,
         time_limit=args.time_limit,
         seed=args.seed,
+        options=PlanOptions(iterations=args.iterations),
     )
     record["plan"] = measure_plan(instance, plan, time.perf_counter() - started)
     references: dict[str, dict[str, Any]] = {}
@@ -537,6 +541,12 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--only", type=int, default=None, help="run instance K only")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--time-limit", type=float, default=30.0, help="plan_routes seconds")
+    parser.add_argument(
+        "--iterations",
+        type=int,
+        default=None,
+        help="work limit of plan_routes' search in rounds (reproducible on any machine)",
+    )
     parser.add_argument("--reference", default="both", choices=["pvrp", "plan", "both", "none"])
     parser.add_argument("--reference-time", type=float, default=300.0)
     parser.add_argument("--out", type=Path, default=Path("benchmark-results"))

@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python benchmarks/replan.py --customers 2000 --seed 0 --time-limit 60 \
         --out /tmp/replan
 
-Plans the sample region (customers graded by ``territory.grading.demo_grades``; the
+Plans the sample region (customers graded by ``territory.demo.demo_grades``; the
 planner assigns the reps), then makes a month of change -- 5 % of the customers leave,
 5 % new ones open near existing ones, 5 % change frequency (a grade move: 1 <-> 2,
 4 -> 2, 8 -> 4) -- and plans the new month twice at the same time limit: from the
@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from territory.datasets import sample_region
-from territory.grading import demo_grades
+from territory.demo import demo_grades
 from territory.routing import PlanOptions, RoutePlan, plan_routes
 
 

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from territory.datasets import SampleRegion, sample_region
+from territory.eligibility import eligibility
 from territory.routing import RoutePlan, plan_routes
 from territory.tables import validate_reps
 from territory.travel import GreatCircleTravel, Points
@@ -53,13 +54,13 @@ UNDERUSED_SHARE = 0.9
 def requirements(region: SampleRegion) -> pd.DataFrame:
     """Visit requirements of the sample region.
 
-    With ``territory.grading``: its ``demo_grades`` (relationship x potential matrix and
-    ``VisitPolicy.default()``). Without it: grade A = relationship >= 4 and potential at
+    With ``territory.grading``: ``territory.demo.demo_grades`` (relationship x potential
+    matrix and ``VisitPolicy.default()``). Without it: grade A = relationship >= 4 and potential at
     or above the median, B = relationship < 4 and high potential, C = good relationship
     and low potential, D = the rest; visits 8/4/2/1, service 30/20/15/15 minutes.
     """
     try:
-        from territory.grading import demo_grades
+        from territory.demo import demo_grades
     except ImportError:
         customers = region.customers
         high = customers["potential"] >= customers["potential"].median()
@@ -79,20 +80,64 @@ def requirements(region: SampleRegion) -> pd.DataFrame:
 
 
 def sample_reps(reps: pd.DataFrame, count: int, *, seed: int) -> pd.DataFrame:
-    """A seeded sample of ``count`` reps (all of them when there are not more)."""
+    """A seeded sample of ``count`` reps (all of them when there are not more).
+
+    Every side (the company and each dealer) keeps at least one rep, so that every
+    customer still has a rep allowed to serve it; a dealer rep whose supervisor was left
+    out reports to the kept company rep living nearest to it.
+    """
     if count >= len(reps):
         return reps.copy()
-    keep = np.sort(np.random.default_rng([seed, 7907]).choice(len(reps), count, replace=False))
-    return reps.iloc[keep].reset_index(drop=True)
+    rng = np.random.default_rng([seed, 7907])
+    side = (
+        reps["dealer_id"].fillna("") if "dealer_id" in reps.columns else pd.Series("", reps.index)
+    )
+    first = [int(rng.choice(np.flatnonzero((side == s).to_numpy()))) for s in sorted(set(side))]
+    if len(first) > count:
+        raise ValueError(f"--reps {count} cannot keep one rep for each of {len(first)} sides")
+    rest = np.setdiff1d(np.arange(len(reps)), first)
+    keep = np.sort(np.concatenate([first, rng.choice(rest, count - len(first), replace=False)]))
+    out = reps.iloc[keep].reset_index(drop=True)
+    if "supervisor_id" in out.columns and "dealer_id" in out.columns:
+        company = out[out["dealer_id"].isna() | (out["dealer_id"] == "")]
+        lost = out["dealer_id"].notna() & (out["dealer_id"] != "")
+        lost &= ~out["supervisor_id"].isin(company["rep_id"])
+        for i in np.flatnonzero(lost.to_numpy()):
+            far = np.hypot(
+                company["home_lon"].to_numpy() - out.at[i, "home_lon"],
+                company["home_lat"].to_numpy() - out.at[i, "home_lat"],
+            )
+            out.at[i, "supervisor_id"] = company["rep_id"].iloc[int(np.argmin(far))]
+    return out
 
 
 def reps_among_customers(reps: pd.DataFrame, customers: pd.DataFrame, *, seed: int) -> pd.DataFrame:
-    """A copy of ``reps`` living at random customers.
+    """A copy of ``reps`` living at random customers of their own side.
 
     Each rep's home is moved onto the location of a distinct customer drawn uniformly
-    (seeded), so homes follow the density of customers but not the centres of patches.
+    (seeded) among those it may serve: its dealer's stores for a dealer's rep, the
+    direct stores, dealers and key accounts for a company rep (any customer when the
+    tables have no ``dealer_id``). Homes so follow the density of the customers a rep
+    works for, but not the centres of patches.
     """
-    home = np.random.default_rng([seed, 7919]).choice(len(customers), len(reps), replace=False)
+    rng = np.random.default_rng([seed, 7919])
+    if "dealer_id" in customers.columns and "dealer_id" in reps.columns:
+        store = customers["dealer_id"].fillna("").astype(str)
+        if "key_account" in customers.columns:
+            store = store.where(~customers["key_account"].fillna(False).astype(bool), "")
+        if "kind" in customers.columns:
+            store = store.where(customers["kind"] != "dealer", "")
+        side = reps["dealer_id"].fillna("").astype(str).to_numpy()
+    else:
+        store = pd.Series("", index=customers.index)
+        side = np.full(len(reps), "", dtype=object)
+    home = np.empty(len(reps), dtype=np.int64)
+    taken: set[int] = set()
+    for r in rng.permutation(len(reps)):
+        pool = [i for i in np.flatnonzero((store == side[r]).to_numpy()) if i not in taken]
+        pool = pool or [i for i in range(len(customers)) if i not in taken]
+        home[r] = int(rng.choice(pool))
+        taken.add(int(home[r]))
     out = reps.copy()
     out["home_lon"] = customers["lon"].to_numpy(dtype=float)[home]
     out["home_lat"] = customers["lat"].to_numpy(dtype=float)[home]
@@ -107,8 +152,9 @@ def capacity_figures(
     A rep's use is the ``work_minutes`` of its days over its capacity (working days of
     the cycle x (day end - day start - lunch)); ``work_minutes`` runs from leaving home to
     coming back, lunch included, so a full rep's use is a little above 1. A capacity
-    shortfall is "avoidable" when a rep whose home is within :data:`NEARBY_MINUTES` of
-    the customer works under :data:`UNDERUSED_SHARE` of its time.
+    shortfall is "avoidable" when a rep allowed to serve the customer
+    (:func:`territory.eligibility.eligibility`) whose home is within
+    :data:`NEARBY_MINUTES` of it works under :data:`UNDERUSED_SHARE` of its time.
     """
     frame = validate_reps(reps)
     cycle = plan.cycle
@@ -144,7 +190,12 @@ def capacity_figures(
         )
         if len(under):
             minutes = GreatCircleTravel().matrix(homes, stops).minutes
-            near = (minutes <= NEARBY_MINUTES).any(axis=0)
+            allowed = eligibility(customers, reps)
+            position = pd.Index(customers["customer_id"]).get_indexer(located["customer_id"])
+            may = np.array(
+                [[allowed.may_serve(int(i), int(r)) for i in position] for r in under], dtype=bool
+            ).reshape(minutes.shape)
+            near = ((minutes <= NEARBY_MINUTES) & may).any(axis=0)
             avoidable = int(located["visits_missing"].to_numpy()[near].sum())
     return {
         "capacity_unplanned_visits": int(short["visits_missing"].sum()),
@@ -184,6 +235,12 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "--reps", type=int, default=None, help="keep a seeded sample of this many reps"
     )
     parser.add_argument(
+        "--no-dealer-rules",
+        action="store_true",
+        help="drop the dealer_id columns, so that any rep may serve any customer "
+        "(the problem as it was before the company/dealer rules)",
+    )
+    parser.add_argument(
         "--no-rep-id",
         action="store_true",
         help="drop any rep_id of the customers (implied by --homes among)",
@@ -198,6 +255,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         reps = sample_reps(reps, args.reps, seed=args.seed)
     if args.homes == "among":
         reps = reps_among_customers(reps, customers, seed=args.seed)
+    if args.no_dealer_rules:
+        customers = customers.drop(columns=["dealer_id"], errors="ignore")
+        reps = reps.drop(columns=["kind", "dealer_id", "supervisor_id"], errors="ignore")
     if (args.no_rep_id or args.homes == "among") and "rep_id" in customers.columns:
         customers = customers.drop(columns=["rep_id"])
     started = time.perf_counter()
@@ -239,6 +299,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "reps": len(reps),
         "homes": args.homes,
         "seed": args.seed,
+        "dealer_rules": not args.no_dealer_rules,
         "time_limit": args.time_limit,
         "workers": args.workers,
         "dask_workers": args.dask,
@@ -270,6 +331,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     suffix = f"_dask{args.dask}" if args.dask else ""
     suffix += "_among" if args.homes == "among" else ""
     suffix += f"_reps{args.reps}" if args.reps is not None else ""
+    suffix += "_no_dealer_rules" if args.no_dealer_rules else ""
     (args.out / f"scale_{args.customers}{suffix}.json").write_text(text + "\n")
     sys.stdout.write(text + "\n")
     return result

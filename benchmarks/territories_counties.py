@@ -29,7 +29,7 @@ import pandas as pd
 from scipy.cluster.vq import kmeans2
 
 from territory.territories import design_territories
-from territory.territories._graph import project_km
+from territory.territories.graph import project_km
 
 CASES = {
     # name: (example, shapefile, crs, column, p, tolerances)

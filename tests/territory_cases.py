@@ -5,8 +5,10 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pytest
 from scipy.spatial import Delaunay
 
+from territory.errors import ValidationError
 from territory.routing.engines import DayProblem
 from territory.territories import TerritoryPlan
 
@@ -14,9 +16,16 @@ __all__ = [
     "ManualClock",
     "assert_contiguous",
     "company_reps",
+    "customers_at_one_spot",
+    "customers_frame",
+    "dealers_frame",
     "delaunay_graph",
+    "graded_customers",
     "grid_customers",
     "line_problem",
+    "monthly_sales",
+    "reps_frame",
+    "validation_error_text",
 ]
 
 
@@ -86,3 +95,71 @@ def assert_contiguous(plan: TerritoryPlan, graph: nx.Graph) -> None:
     for rep in np.unique(reps):
         nodes = np.flatnonzero(reps == rep).tolist()
         assert nx.is_connected(graph.subgraph(nodes)), f"territory {rep} is split"
+
+
+def monthly_sales(values: dict[str, list[float]], start: str = "2026-01") -> pd.DataFrame:
+    """Long sales history: one row per customer and month from ``start``, column ``sales``."""
+    months = [
+        str(p) for p in pd.period_range(start, periods=len(next(iter(values.values()))), freq="M")
+    ]
+    rows = [
+        {"customer_id": cid, "month": month, "sales": value}
+        for cid, series in values.items()
+        for month, value in zip(months, series, strict=True)
+    ]
+    return pd.DataFrame(rows)
+
+
+def graded_customers(counts: dict[str, int]) -> pd.DataFrame:
+    """Customers ``C0``, ``C1``, ... with ``counts[grade]`` customers of each grade, in order."""
+    grades = [g for g, n in counts.items() for _ in range(n)]
+    return pd.DataFrame({"customer_id": [f"C{i}" for i in range(len(grades))], "grade": grades})
+
+
+def customers_at_one_spot(ids: pd.Series) -> pd.DataFrame:
+    """Customers all at one spot, so the travel estimate is zero."""
+    return pd.DataFrame({"customer_id": ids, "lon": 9.18, "lat": 48.78})
+
+
+def customers_frame(**overrides: object) -> pd.DataFrame:
+    """Three valid customers (two stores, one dealer, D1's store first); columns overridable."""
+    base = {
+        "customer_id": ["C1", "C2", "C3"],
+        "lon": [9.0, 9.1, 9.2],
+        "lat": [48.0, 48.1, 48.2],
+        "kind": ["store", "store", "dealer"],
+        "dealer_id": ["D1", None, None],
+        "opens": ["08:00", "09:00", 480],
+        "closes": ["18:00", "17:30", 1020],
+        "service_minutes": [20, 15, 30],
+    }
+    base.update(overrides)
+    return pd.DataFrame(base)
+
+
+def reps_frame(**overrides: object) -> pd.DataFrame:
+    """A valid company rep R1 and a dealer rep R2 of dealer D1; columns overridable."""
+    base = {
+        "rep_id": ["R1", "R2"],
+        "kind": ["company", "dealer"],
+        "dealer_id": [None, "D1"],
+        "home_lon": [9.0, 9.1],
+        "home_lat": [48.0, 48.1],
+        "day_start": ["08:00", "08:30"],
+        "day_end": ["17:00", 1020],
+        "weekdays": ["Mon-Fri", "Mon,Wed,Fri"],
+    }
+    base.update(overrides)
+    return pd.DataFrame(base)
+
+
+def dealers_frame() -> pd.DataFrame:
+    """The one dealer D1 that :func:`customers_frame` and :func:`reps_frame` refer to."""
+    return pd.DataFrame({"dealer_id": ["D1"], "name": ["Dealer 1"], "lon": [9.0], "lat": [48.0]})
+
+
+def validation_error_text(func: object, *args: object, **kwargs: object) -> str:
+    """The message of the ValidationError that ``func(*args, **kwargs)`` must raise."""
+    with pytest.raises(ValidationError) as info:
+        func(*args, **kwargs)  # type: ignore[operator]
+    return str(info.value)

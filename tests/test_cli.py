@@ -187,7 +187,7 @@ def test_allocate_crossing_splits_a_rep_under_two_dealers(tmp_path: Path) -> Non
 
 def _planning_inputs(tmp_path: Path) -> tuple[Path, Path]:
     from territory.datasets import sample_region
-    from territory.grading import demo_grades
+    from territory.demo import demo_grades
 
     region = sample_region(120, seed=0)
     _, requirements = demo_grades(region)

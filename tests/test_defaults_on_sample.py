@@ -16,6 +16,7 @@ import pytest
 
 from territory.cli import main
 from territory.datasets import sample_region, simulate_execution, simulate_sales
+from territory.demo import demo_grades
 from territory.grading import (
     ParetoABC,
     RelationshipPotentialMatrix,
@@ -25,7 +26,6 @@ from territory.grading import (
     WeightedScore,
     calibrate,
     capacity_check,
-    demo_grades,
 )
 from territory.routing import PlanOptions, plan_routes
 from territory.territories import design_territories

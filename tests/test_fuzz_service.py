@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from territory.service import ServiceConfig
-from territory.service._models import ProblemDetails
-from territory.service._results import (
+from territory.service.models import ProblemDetails
+from territory.service.results import (
     AllocateResult,
     GradeResult,
     PlanRoutesResult,

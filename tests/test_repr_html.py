@@ -14,7 +14,6 @@ from territory import (
     design_territories,
     plan_routes,
 )
-from territory._html import result_html
 from territory.datasets import sample_region, simulate_execution, simulate_sales
 from territory.review import (
     audit_sample,
@@ -27,20 +26,21 @@ from territory.review import (
     visit_execution,
     write_review,
 )
+from territory.routing import RoutePlan
 
 SEED = 0
 CYCLE_START = "2027-01-04"
 
 
-class _Table:
-    """A result-like object with a given summary and table."""
+class _Table(RoutePlan):
+    """A public result (it inherits ``_repr_html_``) with a given summary and table."""
 
     def __init__(self, summary: str, frame: pd.DataFrame) -> None:
-        self._summary = summary
-        self._frame = frame
+        object.__setattr__(self, "_summary", summary)
+        object.__setattr__(self, "_frame", frame)
 
     def summary(self) -> str:
-        return self._summary
+        return str(self._summary)
 
     def to_frame(self) -> pd.DataFrame:
         return self._frame
@@ -48,7 +48,7 @@ class _Table:
 
 def test_result_html_escapes_the_summary_and_names_the_class() -> None:
     """The summary is escaped text in <pre>; the title is the class name."""
-    text = result_html(_Table("a < b & c", pd.DataFrame({"x": [1]})))
+    text = _Table("a < b & c", pd.DataFrame({"x": [1]}))._repr_html_()
     assert "<strong>_Table</strong>" in text
     assert "<pre>a &lt; b &amp; c</pre>" in text
     assert "1 rows × 1 columns" in text and "<table" in text
@@ -57,7 +57,7 @@ def test_result_html_escapes_the_summary_and_names_the_class() -> None:
 def test_result_html_cuts_long_tables() -> None:
     """A 1,000-row table shows 10 rows and says where the rest is."""
     frame = pd.DataFrame({"customer_id": [f"C{i:04d}" for i in range(1000)]})
-    text = result_html(_Table("", frame))
+    text = _Table("", frame)._repr_html_()
     assert "1,000 rows × 1 columns, first and last 5 shown" in text
     assert "C0000" in text and "C0999" in text and "C0500" not in text
     assert len(text) < 5000

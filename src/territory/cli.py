@@ -548,7 +548,7 @@ def _review(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from territory.service import serve
-    from territory.service._config import ServiceConfig
+    from territory.service.config import ServiceConfig
 
     serve(args.host, args.port, config=ServiceConfig.from_env(), insecure=args.insecure)
     return 0

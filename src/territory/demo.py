@@ -24,12 +24,14 @@ from pathlib import Path
 import pandas as pd
 
 from territory.datasets import SampleRegion, sample_region
+from territory.grading import Grades, RelationshipPotentialMatrix, VisitPolicy
 from territory.io import OUTPUT_NAMES, OutputSet, check_not_existing, write_table
 from territory.progress import Progress, ProgressCallback, nested_progress, resolve_progress
 from territory.routing import RoutePlan
 from territory.tables import validate_customers, validate_dealers, validate_reps
+from territory.tables.months import shift_month
 
-__all__ = ["DEMO_OUTPUTS", "DemoResult", "run_demo"]
+__all__ = ["DEMO_OUTPUTS", "DemoResult", "demo_grades", "run_demo"]
 
 logger = logging.getLogger("territory")
 
@@ -248,12 +250,39 @@ def _run_stages(
     return DemoResult(out_dir=out, files=files, lines=lines)
 
 
+def demo_grades(region: SampleRegion) -> tuple[Grades, pd.DataFrame]:
+    """Grade the sample region with the relationship x potential matrix.
+
+    Relationship 4-5 (of 1-5) is good; potential in the top 30 % is high.
+    The last 12 months of sales give the share of sales per grade.
+
+    Parameters
+    ----------
+    region
+        From :func:`territory.datasets.sample_region`.
+
+    Returns
+    -------
+    tuple of (Grades, pandas.DataFrame)
+        The grades and the visit requirements of
+        :meth:`territory.grading.VisitPolicy.default`.
+
+    Examples
+    --------
+    >>> grades, requirements = demo_grades(sample_region(200, seed=0))
+    >>> sorted(requirements["grade"].unique().tolist())
+    ['A', 'B', 'C', 'D']
+    """
+    grades = RelationshipPotentialMatrix(good_relationship=4.0, high_potential_quantile=0.7).grade(
+        region.customers, sales=region.sales, window_months=12
+    )
+    return grades, VisitPolicy.default().requirements(grades)
+
+
 def _grading_stage(
     region: SampleRegion, out: Path, files: list[str], lines: list[str]
 ) -> pd.DataFrame:
     """Grade the customers and derive their visit requirements."""
-    from territory.grading import VisitPolicy, demo_grades
-
     grades, requirements = demo_grades(region)
     _write_table(grades.to_frame(), out, "grades", files)
     _write_table(requirements, out, "visit_requirements", files)
@@ -407,8 +436,7 @@ def _review_stage(
 
 def _month_before(sales: pd.DataFrame, months: int) -> str:
     """The month ``months`` before the last month of a ``month`` column ("YYYY-MM")."""
-    last = pd.Period(str(sales["month"].max()), freq="M")
-    return str(last - months)
+    return shift_month(str(sales["month"].max()), -months)
 
 
 def _plan_year(sales: pd.DataFrame) -> int:

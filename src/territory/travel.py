@@ -25,6 +25,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from territory.errors import ProblemCollector, ValidationError, format_ids
+from territory.geometry import EARTH_RADIUS_KM
+from territory.geometry import unit_vectors as _unit_vectors
 
 __all__ = [
     "EARTH_RADIUS_KM",
@@ -39,8 +41,6 @@ __all__ = [
 
 logger = logging.getLogger("territory")
 
-#: Mean Earth radius (IUGG), kilometres.
-EARTH_RADIUS_KM = 6371.0088
 
 FloatArray = NDArray[np.float64]
 
@@ -408,7 +408,7 @@ class RoadNetworkTravel(TravelModel):
         **kwargs
             Passed to the constructor.
         """
-        from territory.datasets import read_osm_road_graph
+        from territory.osm_roads import read_osm_road_graph
 
         return cls(read_osm_road_graph(path, network_type=network_type), **kwargs)
 
@@ -468,12 +468,6 @@ def _edge_minutes(data: dict[str, Any], length_m: float, default_speed_kmh: floa
         if not np.isnan(speed) and speed > 0:
             return length_m / 1000.0 / speed * 60.0
     return length_m / 1000.0 / default_speed_kmh * 60.0
-
-
-def _unit_vectors(lon: FloatArray, lat: FloatArray) -> FloatArray:
-    """Points on the unit sphere: Euclidean nearest neighbours are great-circle ones."""
-    lonr, latr = np.radians(lon), np.radians(lat)
-    return np.column_stack([np.cos(latr) * np.cos(lonr), np.cos(latr) * np.sin(lonr), np.sin(latr)])
 
 
 def _path_lengths(predecessors: NDArray[np.int32], weights: Any) -> FloatArray:

@@ -6,9 +6,19 @@ maxima, growth bands and hand-fixed locks, in whole steps that add up exactly at
 level and month; ``crossing`` allocates a level whose units sit under several parents
 (a company rep serving two dealers) on (parent, unit) pairs. :func:`allocate_plan` runs
 it for several measures (value, quantity, market share) and product lines, with new
-products and promotions. :func:`apportion` is the core routine on numpy arrays.
+products and promotions. :func:`apportion` is the core routine on numpy arrays
+(:mod:`~territory.allocation.apportionment`, on top of the bounded proportional spreading
+of :mod:`~territory.allocation.spread`).
 :func:`activity_targets`, :func:`prospect_check` and :func:`reconcile` turn targets into
 visits, check prospect lists and compare bottom-up commitments.
+
+:func:`allocate` is a chain of steps, each a module that can be used and tested alone:
+:mod:`~territory.allocation.weights` (the weights of every level),
+:mod:`~territory.allocation.bounds` (every unit's range, in steps),
+:mod:`~territory.allocation.push_up` (ranges narrowed to what the children can take),
+:mod:`~territory.allocation.top_down` (the total apportioned level by level),
+:mod:`~territory.allocation.months` (the year over the months) and
+:mod:`~territory.allocation.assemble` (the :class:`Allocation`).
 
 Examples
 --------
@@ -23,12 +33,12 @@ Examples
 
 from territory.allocation._activity import activity_targets, prospect_check, reconcile
 from territory.allocation._allocate import allocate
-from territory.allocation._apportion import apportion
 from territory.allocation._methods import METHODS, Bounds, LevelRule
 from territory.allocation._options import Measure, NewProduct, Promotion
 from territory.allocation._plan import TargetPlan, allocate_plan
 from territory.allocation._result import Allocation, LevelResult
 from territory.allocation._rounding import ROUNDING_METHODS
+from territory.allocation.apportionment import apportion
 
 __all__ = [
     "METHODS",

@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 
 from territory.allocation._result import Allocation, LevelResult
 from territory.errors import ProblemCollector
+from territory.tables import numeric_column
 
 IntArray = NDArray[np.int64]
 
@@ -34,7 +35,7 @@ def _lookup(
             return np.full(len(keys), np.nan)
         series = pd.Series(values[column].to_numpy(), index=values[key_column].to_numpy())
     else:
-        series = pd.Series(values, dtype=np.float64)
+        series = pd.Series(values)
     if series.index.duplicated().any():
         problems.add(
             table,
@@ -44,10 +45,17 @@ def _lookup(
             id_column=key_column,
         )
     series = series[~series.index.duplicated()]
-    out = pd.to_numeric(
-        series.reindex(pd.Index(keys.to_numpy(dtype=object))), errors="coerce"
-    ).to_numpy(dtype=np.float64)
-    missing = np.isnan(out)
+    found = series.reindex(pd.Index(keys.to_numpy(dtype=object)))
+    out = numeric_column(
+        pd.DataFrame({key_column: keys.to_numpy(dtype=object), column: found.to_numpy()}),
+        column,
+        table=table,
+        problems=problems,
+        id_column=key_column,
+        allow_missing=True,
+        allow_negative=True,
+    )
+    missing = found.isna().to_numpy()
     if missing.any():
         problems.add(
             table,
@@ -119,21 +127,19 @@ def activity_targets(
     if not (np.isfinite(deal_size) and deal_size > 0):
         problems.add("activity_targets", "deal_size", f"must be positive, got {deal_size}")
     problems.raise_if_any()
-    amount = pd.to_numeric(targets[value], errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(amount) | (amount < 0)
-    if bad.any():
-        problems.add(
-            "targets",
-            value,
-            f"has {int(bad.sum())} negative or missing values",
-            targets[by][bad],
-            id_column=by,
-        )
+    amount = numeric_column(targets, value, table="targets", problems=problems, id_column=by)
     if isinstance(conversion, pd.DataFrame):
         rates_table = conversion
         if rate_by in conversion.columns and "rate" in conversion.columns:
-            checked = pd.to_numeric(conversion["rate"], errors="coerce")
-            wrong = ~((checked > 0) & (checked <= 1))
+            checked = numeric_column(
+                conversion,
+                "rate",
+                table="conversion",
+                problems=problems,
+                id_column=rate_by,
+                allow_negative=True,
+            )
+            wrong = np.isfinite(checked) & ~((checked > 0) & (checked <= 1))
             if wrong.any():
                 problems.add(
                     "conversion",
@@ -248,33 +254,41 @@ def prospect_check(
             if column not in prospects.columns:
                 problems.add("prospects", column, "is missing")
         problems.raise_if_any()
-        ids = prospects[by].to_numpy(dtype=object)
-        current = pd.to_numeric(prospects[count], errors="coerce").to_numpy(dtype=np.float64)
+        prospect_table = prospects
     else:
         series = pd.Series(prospects)
-        ids = series.index.to_numpy(dtype=object)
-        current = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(current) | (current < 0)
-    if bad.any():
-        problems.add(
-            "prospects",
-            count,
-            f"has {int(bad.sum())} negative or missing counts",
-            ids[bad],
-            id_column=by,
+        prospect_table = pd.DataFrame(
+            {by: series.index.to_numpy(dtype=object), count: series.to_numpy()}
         )
+    ids = prospect_table[by].to_numpy(dtype=object)
+    current = numeric_column(
+        prospect_table, count, table="prospects", problems=problems, id_column=by
+    )
     n_deals = np.zeros(len(ids))
     if deals is not None:
-        d = pd.Series(deals, dtype=np.float64)
-        unknown = ~d.index.isin(pd.Index(pd.Series(ids, dtype=object)))
+        given = pd.Series(deals)
+        unknown = ~given.index.isin(pd.Index(pd.Series(ids, dtype=object)))
         if unknown.any():
             problems.add(
-                "deals", by, "names reps without a prospect count", d.index[unknown], id_column=by
+                "deals",
+                by,
+                "names reps without a prospect count",
+                given.index[unknown],
+                id_column=by,
             )
-        neg = d < 0
-        if neg.any():
-            problems.add("deals", "deals", "has negative values", d.index[neg], id_column=by)
-        n_deals = d.reindex(pd.Index(pd.Series(ids, dtype=object))).fillna(0.0).to_numpy()
+        d = pd.Series(
+            numeric_column(
+                pd.DataFrame({by: given.index.to_numpy(dtype=object), "deals": given.to_numpy()}),
+                "deals",
+                table="deals",
+                problems=problems,
+                id_column=by,
+                allow_missing=True,
+            ),
+            index=given.index,
+        )
+        by_rep = d.reindex(pd.Index(pd.Series(ids, dtype=object))).fillna(0.0)
+        n_deals = np.asarray(by_rep, dtype=np.float64)
     problems.raise_if_any()
     status = np.where(current < low, "below", np.where(current > high, "above", "within"))
     to_add = np.maximum(low - current, 0) + new_per_deal * np.ceil(n_deals - 1e-9)
@@ -360,17 +374,8 @@ def reconcile(
     if unknown:
         problems.add("plans", "level", "names unknown levels", unknown, id_column="level")
     problems.raise_if_any()
-    amounts = pd.to_numeric(plans[value], errors="coerce").to_numpy(dtype=np.float64)
+    amounts = numeric_column(plans, value, table="plans", problems=problems, id_column=unit)
     units_col = plans[unit].to_numpy(dtype=object)
-    bad = ~np.isfinite(amounts) | (amounts < 0)
-    if bad.any():
-        problems.add(
-            "plans",
-            value,
-            f"has {int(bad.sum())} negative or missing values",
-            units_col[bad],
-            id_column=unit,
-        )
     frames = []
     for name in dict.fromkeys(plan_levels):
         depth = names.index(name)

@@ -1,8 +1,12 @@
-"""Hierarchy and history tables: validation and conversion to numpy codes."""
+"""Hierarchy and history tables: validation and conversion to numpy codes.
+
+The sales history is read by :func:`territory.tables.read_history` (the reader grading
+uses too) and pivoted here to rows x months; months are parsed by
+:mod:`territory.tables.months`.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,8 +15,13 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from territory.errors import ProblemCollector
+from territory.tables.columns import check_total_finite, numeric_column
+from territory.tables.history import collect_history
+from territory.tables.months import FIRST_YEAR, LAST_YEAR, month_label, parse_months
 
 __all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
     "History",
     "Tree",
     "build_tree",
@@ -25,51 +34,6 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-_MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
-
-
-def month_label(index: int) -> str:
-    """``"YYYY-MM"`` for a month index ``year * 12 + month - 1``."""
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-#: Plan years accepted (four-digit calendar years).
-FIRST_YEAR, LAST_YEAR = 1, 9999
-
-
-def _month_index(value: object) -> int | None:
-    if isinstance(value, pd.Period):
-        if not FIRST_YEAR <= int(value.year) <= LAST_YEAR:
-            return None
-        return int(value.year) * 12 + int(value.month) - 1
-    if isinstance(value, str):
-        match = _MONTH_RE.match(value)
-        if match and 1 <= int(match.group(2)) <= 12 and int(match.group(1)) >= FIRST_YEAR:
-            return int(match.group(1)) * 12 + int(match.group(2)) - 1
-    return None
-
-
-def parse_months(values: Sequence[object] | int) -> list[int] | None:
-    """Month indices of plan months: a year (12 months) or ``"YYYY-MM"`` / Period items.
-
-    Returns ``None`` when any item cannot be read, or the year is not a four-digit
-    calendar year (1 to 9999): ``0``, ``-5`` or ``10**9`` are not plan years.
-    """
-    if isinstance(values, bool):
-        return None
-    if isinstance(values, int | np.integer):
-        if not FIRST_YEAR <= int(values) <= LAST_YEAR:
-            return None
-        return [int(values) * 12 + m for m in range(12)]
-    if isinstance(values, str) or not isinstance(values, Sequence | np.ndarray | pd.Index):
-        return None
-    out: list[int] = []
-    for value in values:
-        index = _month_index(value)
-        if index is None:
-            return None
-        out.append(index)
-    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -212,98 +176,28 @@ class History:
 
 
 def read_history(history: pd.DataFrame, tree: Tree, problems: ProblemCollector) -> History | None:
-    """Validate the long history table and pivot it to rows x months."""
-    table, key = "sales", tree.key_column
-    missing = [c for c in (key, "month", "sales") if c not in history.columns]
-    for column in missing:
-        problems.add(table, column, "is missing")
-    if missing:
-        return None
-    if len(history) == 0:
-        problems.add(table, None, "is empty")
-        return None
-    month_codes, month_uniques = pd.factorize(history["month"], sort=False)
-    parsed = [_month_index(m) for m in month_uniques]
-    bad_months = [m for m, p in zip(month_uniques, parsed, strict=True) if p is None]
-    ok = True
-    if bad_months or (month_codes < 0).any():
-        problems.add(
-            table,
-            "month",
-            "has values that are not 'YYYY-MM' months or monthly Periods",
-            bad_months or ["<missing>"],
-        )
-        ok = False
-    sales = pd.to_numeric(history["sales"], errors="coerce").to_numpy(dtype=np.float64)
-    key_codes, key_uniques = pd.factorize(history[key], sort=False)
-    key_ids = np.asarray(key_uniques, dtype=object)
-    bad = ~np.isfinite(sales)
-    if bad.any():
-        ids = pd.unique(key_ids[key_codes[bad & (key_codes >= 0)]])
-        problems.add(
-            table, "sales", f"has {int(bad.sum())} missing or infinite values", ids, id_column=key
-        )
-        ok = False
-    with np.errstate(over="ignore", invalid="ignore"):
-        overflow = not bad.all() and not np.isfinite(np.abs(sales[~bad]).sum())
-    if overflow:
-        problems.add(
-            table,
-            "sales",
-            "adds up to more than the largest float (about 1.8e308); give the amounts in a "
-            "larger unit (e.g. thousands)",
-        )
-        ok = False
-    neg = sales < 0
-    if neg.any():
-        ids = pd.unique(key_ids[key_codes[neg & (key_codes >= 0)]])
-        problems.add(table, "sales", f"has {int(neg.sum())} negative values", ids, id_column=key)
-        ok = False
-    row_of_key = pd.Index(pd.Series(tree.keys, dtype=object)).get_indexer(
-        pd.Series(key_ids, dtype=object)
+    """Read the long history table (:func:`territory.tables.read_history`); pivot it.
+
+    One row per (key, month), ids from the hierarchy's key column, no month missing
+    between the first and the last. Returns None after recording problems.
+    """
+    key = tree.key_column
+    keys = pd.Index(pd.Series(tree.keys, dtype=object).astype(str).str.strip(), dtype="str")
+    long = collect_history(
+        history,
+        keys,
+        problems=problems,
+        table="sales",
+        id_column=key,
+        time_column="month",
+        value_column="sales",
+        one_row_per_month=True,
+        known_as="hierarchy",
+        what="ids",
     )
-    unknown = row_of_key < 0
-    if unknown.any() or (key_codes < 0).any():
-        problems.add(
-            table,
-            key,
-            f"has {int(unknown.sum())} ids that are not in the hierarchy",
-            key_ids[unknown],
-            id_column=key,
-        )
-        ok = False
-    if not ok:
+    if long is None:
         return None
-    month_index = np.asarray(parsed, dtype=np.int64)
-    first, last = int(month_index.min()), int(month_index.max())
-    span = np.arange(first, last + 1)
-    gaps = np.setdiff1d(span, month_index)
-    if gaps.size:
-        problems.add(
-            table,
-            "month",
-            f"has {gaps.size} missing months between {month_label(first)} and {month_label(last)}",
-            [month_label(int(g)) for g in gaps],
-            id_column="month",
-        )
-        return None
-    n_rows, n_months = tree.keys.shape[0], span.shape[0]
-    rows = row_of_key[key_codes]
-    cols = month_index[month_codes] - first
-    flat = rows * n_months + cols
-    counts = np.bincount(flat, minlength=n_rows * n_months)
-    if (counts > 1).any():
-        dup_rows = np.flatnonzero(counts > 1) // n_months
-        problems.add(
-            table,
-            key,
-            f"has {int((counts > 1).sum())} duplicate ({key}, month) pairs",
-            pd.unique(tree.keys[dup_rows]),
-            id_column=key,
-        )
-        return None
-    matrix = np.bincount(flat, weights=sales, minlength=n_rows * n_months).reshape(n_rows, n_months)
-    return History(matrix=matrix.astype(np.float64), months=span.astype(np.int64))
+    return History(matrix=long.monthly_matrix(tree.keys.shape[0]), months=long.months)
 
 
 def row_values(
@@ -319,7 +213,7 @@ def row_values(
         if values not in hierarchy.columns:
             problems.add("hierarchy", values, "is missing")
             return None
-        raw = pd.to_numeric(hierarchy[values], errors="coerce").to_numpy(dtype=np.float64)
+        raw = hierarchy[values].to_numpy()
         column = values
         table = "hierarchy"
     else:
@@ -335,29 +229,19 @@ def row_values(
                 id_column=key,
             )
             return None
-        raw = pd.to_numeric(
-            series.reindex(pd.Index(pd.Series(tree.keys, dtype=object))), errors="coerce"
-        ).to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(raw)
-    if bad.any():
-        problems.add(
-            table, column, f"has {int(bad.sum())} missing values", tree.keys[bad], id_column=key
-        )
-    neg = raw < 0
-    if neg.any():
-        problems.add(
-            table, column, f"has {int(neg.sum())} negative values", tree.keys[neg], id_column=key
-        )
-    if bad.any() or neg.any():
+        raw = series.reindex(pd.Index(pd.Series(tree.keys, dtype=object))).to_numpy()
+    before = len(problems.problems)
+    checked = numeric_column(
+        pd.DataFrame({key: tree.keys, column: raw}),
+        column,
+        table=table,
+        problems=problems,
+        id_column=key,
+    )
+    if len(problems.problems) > before:
         return None
-    with np.errstate(over="ignore"):
-        overflow = not np.isfinite(raw.sum())
-    if overflow:  # the levels above would add up to infinity
-        problems.add(
-            table,
-            column,
-            "adds up to more than the largest float (about 1.8e308); give the values in a "
-            "larger unit (e.g. thousands)",
-        )
-        return None
-    return raw
+    if not check_total_finite(
+        checked, table=table, column=column, problems=problems, what="values"
+    ):
+        return None  # the levels above would add up to infinity
+    return checked

@@ -35,11 +35,12 @@ import pandas as pd
 
 from territory._json import json_safe
 from territory.allocation._allocate import Methods, allocate, sales_argument
-from territory.allocation._apportion import apportion
 from territory.allocation._hierarchy import month_label, parse_months
 from territory.allocation._options import Measure, NewProduct, Promotion
 from territory.allocation._result import Allocation
+from territory.allocation.apportionment import apportion
 from territory.errors import InfeasibleError, ProblemCollector, ValidationError
+from territory.tables import numeric_column
 
 __all__ = ["TargetPlan", "allocate_plan", "line_history", "line_totals", "promote"]
 
@@ -414,17 +415,16 @@ def _market(
     crossing: Sequence[str],
 ) -> pd.DataFrame:
     """Market size per unit of every level (pairs on crossing levels)."""
-    if isinstance(market, str):
-        values = pd.to_numeric(hierarchy[market], errors="coerce")
-    else:
-        values = hierarchy[key].map(pd.Series(market)).astype(float)
-    bad = ~np.isfinite(values.to_numpy(dtype=float)) | (values.to_numpy(dtype=float) < 0)
-    if bad.any():
-        raise ValidationError(
-            f"hierarchy: market size has {int(bad.sum())} missing or negative values "
-            f"({key}: {', '.join(repr(k) for k in hierarchy.loc[bad, key].head(5))})"
-        )
-    frame = hierarchy.assign(_market=values.to_numpy(dtype=float))
+    problems = ProblemCollector()
+    if isinstance(market, str):  # a column of the hierarchy
+        table, column, sizes = "hierarchy", market, hierarchy
+    else:  # a mapping unit -> market size
+        table = column = "market"
+        mapped = hierarchy[key].map(pd.Series(market, dtype=object))
+        sizes = pd.DataFrame({key: hierarchy[key], column: mapped})
+    values = numeric_column(sizes, column, table=table, problems=problems, id_column=key)
+    problems.raise_if_any()
+    frame = hierarchy.assign(_market=values)
     out = []
     for i, level in enumerate(levels):
         if i == 0 or level not in crossing:
@@ -446,6 +446,88 @@ def _market(
         summed.insert(0, "level", level)
         out.append(summed[["level", "parent", "unit", "market"]])
     return pd.concat(out, ignore_index=True)
+
+
+def _history_months(history: pd.DataFrame | None) -> tuple[list[str], int | None]:
+    """Every month from the first to the last of the sales table, and the last month."""
+    if history is None:
+        return [], None
+    if "month" not in history.columns:
+        raise ValidationError("sales: column 'month' is missing")
+    parsed = parse_months([str(m) for m in pd.unique(history["month"])])
+    if parsed is None:
+        raise ValidationError("sales: column 'month' has values that are not 'YYYY-MM'")
+    first, last = min(parsed), max(parsed)
+    return [month_label(m) for m in range(first, last + 1)], last
+
+
+def _measure_lines(
+    measure: Measure,
+    total: float,
+    history: pd.DataFrame | None,
+    *,
+    months: list[str],
+    product_column: str | None,
+    established: list[str],
+    new_products: Sequence[NewProduct],
+) -> pd.DataFrame:
+    """One measure's target per product line (one row for all lines without lines)."""
+    if not (established or new_products):
+        return pd.DataFrame(
+            {
+                "measure": [measure.name],
+                "product_line": [ALL_LINES],
+                "kind": ["given"],
+                "basis": [None],
+                "target": [total],
+            }
+        )
+    assert history is not None and product_column is not None
+    recent = history[history["month"].astype(str).isin(months)]
+    base = recent.groupby(product_column)[measure.column].sum()
+    line_base = {line: float(base.get(line, 0.0)) for line in established}
+    return line_totals(measure, total, line_base, new_products)
+
+
+def _line_sales(
+    history: pd.DataFrame | None,
+    line: str,
+    measure: Measure,
+    *,
+    key: str,
+    product_column: str | None,
+    keys: list[object],
+    months: list[str],
+    new_products: Sequence[NewProduct],
+    promotions: Sequence[Promotion],
+) -> pd.DataFrame | None:
+    """The sales a product line is allocated by: its own, its look-alike's, or all lines'.
+
+    Promotions scale them. ``None`` without a sales table.
+    """
+    if history is None:
+        if promotions:
+            raise ValidationError("promotions: need the sales table (they scale it)")
+        return None
+    like = {p.line: p.like for p in new_products}
+    source: list[str] | None
+    if line == ALL_LINES:
+        source = None
+    elif line in like:  # a new product: like a line, or all lines together
+        like_line = like[line]
+        source = [like_line] if like_line is not None else None
+    else:
+        source = [line]
+    sales = line_history(
+        history,
+        key=key,
+        column=measure.column,
+        product_column=product_column,
+        lines=source,
+        keys=keys,
+        months=months,
+    )
+    return promote(sales, promotions, key=key, line=line)
 
 
 def allocate_plan(
@@ -537,16 +619,7 @@ def allocate_plan(
     if any(not isinstance(m, Measure) for m in measures):
         raise ValidationError("measures: expected Measure objects")
     history = sales_argument(sales, history, "allocate_plan")
-    hist_months: list[str] = []
-    last: int | None = None
-    if history is not None:
-        if "month" not in history.columns:
-            raise ValidationError("sales: column 'month' is missing")
-        parsed = parse_months([str(m) for m in pd.unique(history["month"])])
-        if parsed is None:
-            raise ValidationError("sales: column 'month' has values that are not 'YYYY-MM'")
-        first, last = min(parsed), max(parsed)
-        hist_months = [month_label(m) for m in range(first, last + 1)]
+    hist_months, last = _history_months(history)
     plan = _plan_months(months, last)
     established = _check_inputs(
         hierarchy,
@@ -572,52 +645,29 @@ def allocate_plan(
             total = measure.share * region
             shares[measure.name] = float(measure.share)
             markets.append(market.assign(measure=measure.name))
-        if established or new_products:
-            assert history is not None and product_column is not None
-            recent = history[history["month"].astype(str).isin(trailing)]
-            base = recent.groupby(product_column)[measure.column].sum()
-            line_base = {line: float(base.get(line, 0.0)) for line in established}
-            targets = line_totals(measure, total, line_base, new_products)
-        else:
-            targets = pd.DataFrame(
-                {
-                    "measure": [measure.name],
-                    "product_line": [ALL_LINES],
-                    "kind": ["given"],
-                    "basis": [None],
-                    "target": [total],
-                }
-            )
+        targets = _measure_lines(
+            measure,
+            total,
+            history,
+            months=trailing,
+            product_column=product_column,
+            established=established,
+            new_products=new_products,
+        )
         line_frames.append(targets)
-        like = {p.line: p.like for p in new_products}
         for row in targets.to_dict("records"):
             line = str(row["product_line"])
-            line_hist = None
-            if history is not None:
-                source: list[str] | None
-                if line == ALL_LINES:
-                    source = None
-                elif line in like:  # a new product: like a line, or all lines together
-                    like_line = like[line]
-                    source = [like_line] if like_line is not None else None
-                else:
-                    source = [line]
-                line_hist = promote(
-                    line_history(
-                        history,
-                        key=key,
-                        column=measure.column,
-                        product_column=product_column,
-                        lines=source,
-                        keys=keys,
-                        months=hist_months,
-                    ),
-                    promotions,
-                    key=key,
-                    line=line,
-                )
-            elif promotions:
-                raise ValidationError("promotions: need the sales table (they scale it)")
+            line_hist = _line_sales(
+                history,
+                line,
+                measure,
+                key=key,
+                product_column=product_column,
+                keys=keys,
+                months=hist_months,
+                new_products=new_products,
+                promotions=promotions,
+            )
             allocations[(measure.name, line)] = allocate(
                 float(row["target"]),
                 hierarchy,

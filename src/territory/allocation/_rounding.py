@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from territory.allocation._spread import group_sum
+from territory.allocation.spread import group_sum
 
 __all__ = [
     "DIVISOR_DELTAS",

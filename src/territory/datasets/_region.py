@@ -11,6 +11,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from territory.errors import ValidationError
+from territory.geometry import weighted_kmeans
 
 __all__ = ["SampleRegion", "sample_region"]
 
@@ -374,16 +375,7 @@ def _homes(customers: pd.DataFrame, k: int, rng: np.random.Generator) -> np.ndar
     pts = customers[["lon", "lat"]].to_numpy(dtype=float)
     if len(pts) == 0:
         return np.zeros((k, 2))
-    start = rng.choice(len(pts), size=min(k, len(pts)), replace=False)
-    centres = pts[start]
-    for _ in range(8):
-        label = cKDTree(centres).query(pts)[1]
-        counts = np.bincount(label, minlength=len(centres))
-        sums = np.column_stack(
-            [np.bincount(label, weights=pts[:, d], minlength=len(centres)) for d in (0, 1)]
-        )
-        filled = counts > 0
-        centres[filled] = sums[filled] / counts[filled, None]
+    centres = weighted_kmeans(pts, None, min(k, len(pts)), rng, steps=8, init="random")
     # A rep lives at the customer nearest the centre of their patch, a little aside.
     nearest = cKDTree(pts).query(centres)[1]
     homes = pts[nearest] + rng.normal(0, 0.004, size=(len(centres), 2))

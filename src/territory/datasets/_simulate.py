@@ -15,22 +15,12 @@ import numpy as np
 import pandas as pd
 
 from territory.errors import ProblemCollector, ValidationError
-from territory.review._common import (
-    check_known,
-    id_strings,
-    require_columns,
-    require_frame,
-    shift_month,
-    to_timestamp,
-    working_days,
-)
-from territory.review._inputs import (
-    require_month,
-    resolve_level_column,
-    validate_sales,
-    validate_targets,
-)
-from territory.review._visit_log import plan_calendar
+from territory.tables.columns import check_known, id_strings, require_columns, require_frame
+from territory.tables.history import validate_sales
+from territory.tables.months import require_month, shift_month
+from territory.tables.targets import resolve_level_column, validate_targets
+from territory.tables.times import to_timestamp, working_days
+from territory.tables.visit_log import plan_calendar
 
 __all__ = ["simulate_execution", "simulate_sales"]
 

@@ -17,7 +17,6 @@ the reps' capacity and calibrates frequencies to fit.
 """
 
 from territory.grading._capacity import Calibration, CapacityCheck, calibrate, capacity_check
-from territory.grading._demo import demo_grades
 from territory.grading._matrix import RelationshipPotentialMatrix
 from territory.grading._pareto import ParetoABC
 from territory.grading._policy import REQUIREMENT_COLUMNS, VisitPolicy, VisitStandard
@@ -42,6 +41,5 @@ __all__ = [
     "calibrate",
     "capacity_check",
     "counts_from_shares",
-    "demo_grades",
     "quintile_scores",
 ]

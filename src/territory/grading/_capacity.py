@@ -1,4 +1,10 @@
-"""Capacity check and calibration of visit frequencies against the reps' time."""
+"""Capacity check and calibration of visit frequencies against the reps' time.
+
+Demand is the one workload estimate of :mod:`territory.workload` (the one the route
+planner's assignment balances), with each customer's home trip from the nearest rep
+home; capacity is the reps' working minutes, and the region "fits" when the demand is
+within the share of them the planner fills (``1 - SAFETY_MARGIN``).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,9 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from territory.eligibility import eligibility
 from territory.errors import InfeasibleError, ProblemCollector, ValidationError
+from territory.geometry import unit_vectors
 from territory.grading._inputs import customer_index, numeric_column, positions_of
 from territory.grading._result import json_safe
 from territory.tables import (
@@ -22,7 +30,8 @@ from territory.tables import (
     validate_customers,
     validate_reps,
 )
-from territory.travel import GreatCircleTravel, Points, TravelModel
+from territory.travel import TravelModel
+from territory.workload import SAFETY_MARGIN, estimate_workload
 
 if TYPE_CHECKING:
     from territory.routing import Cycle
@@ -48,8 +57,6 @@ class GradeFloors(Protocol):
 logger = logging.getLogger("territory")
 
 FloatArray = NDArray[np.float64]
-#: Points per block when travel between pairs is asked from the travel model.
-_BLOCK = 1000
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,11 +66,12 @@ class CapacityCheck:
     Attributes
     ----------
     demand_minutes
-        ``sum(visits * (service_minutes + travel_per_visit))`` over the customers.
+        ``sum(visits * (service_minutes + travel_per_visit))`` over the customers
+        (:mod:`territory.workload`).
     service_minutes, travel_minutes
         The two parts of the demand.
     capacity_minutes
-        ``sum over reps of working days * (day_end - day_start - lunch - commute)``.
+        ``sum over reps of working days * (day_end - day_start - lunch)``.
     visits
         Visits per cycle in total.
     reps
@@ -71,11 +79,19 @@ class CapacityCheck:
     cycle_days
         Working days (Monday to Friday) in the cycle.
     customers
-        Per customer: ``customer_id, grade, visits_per_cycle, service_minutes,
-        travel_minutes_per_visit, minutes``.
+        Per customer: ``customer_id, grade, side, visits_per_cycle, service_minutes,
+        neighbour_minutes, home_minutes, travel_minutes_per_visit, minutes``.
     rep_capacity
-        Per rep: ``rep_id, working_days, day_minutes, lunch_minutes, commute_minutes,
-        capacity_minutes``.
+        Per rep: ``rep_id, working_days, day_minutes, lunch_minutes,
+        capacity_minutes, side``.
+    margin
+        Share of the capacity the route planner keeps free of estimated work
+        (:data:`territory.workload.SAFETY_MARGIN`).
+    sides
+        Per side (``"company"`` or a dealer id, as :mod:`territory.eligibility` gives
+        each customer one): ``side, reps, visits, demand_minutes, capacity_minutes,
+        usable_minutes, fits``. A dealer's stores can only go to its own reps, so a
+        side can be short while the region as a whole has room.
     """
 
     demand_minutes: float
@@ -87,6 +103,13 @@ class CapacityCheck:
     cycle_days: int
     customers: pd.DataFrame
     rep_capacity: pd.DataFrame
+    margin: float = SAFETY_MARGIN
+    sides: pd.DataFrame | None = None
+
+    @property
+    def usable_minutes(self) -> float:
+        """The capacity the route planner fills: ``capacity_minutes * (1 - margin)``."""
+        return self.capacity_minutes * (1.0 - self.margin)
 
     @property
     def utilisation(self) -> float:
@@ -97,8 +120,19 @@ class CapacityCheck:
 
     @property
     def fits(self) -> bool:
-        """Whether the demand fits the capacity."""
-        return self.demand_minutes <= self.capacity_minutes
+        """Whether the demand fits the capacity the planner fills, in total and per side.
+
+        The total demand must be at most :attr:`usable_minutes`, and so must each side's
+        (see :attr:`sides`): the share of the reps' minutes the route planner fills.
+        """
+        sides_fit = self.sides is None or bool(self.sides["fits"].all())
+        return self.demand_minutes <= self.usable_minutes and sides_fit
+
+    def short_sides(self) -> list[str]:
+        """The sides whose demand exceeds their usable capacity."""
+        if self.sides is None:
+            return []
+        return [str(x) for x in self.sides.loc[~self.sides["fits"], "side"]]
 
     def by_grade(self) -> pd.DataFrame:
         """Customers, visits and minutes per grade."""
@@ -126,12 +160,17 @@ class CapacityCheck:
             "service_minutes": json_safe(self.service_minutes),
             "travel_minutes": json_safe(self.travel_minutes),
             "capacity_minutes": json_safe(self.capacity_minutes),
+            "usable_minutes": json_safe(self.usable_minutes),
+            "margin": json_safe(self.margin),
             "utilisation": json_safe(self.utilisation),
             "fits": self.fits,
             "visits": self.visits,
             "reps": self.reps,
             "cycle_days": self.cycle_days,
             "by_grade": json_safe(self.by_grade().to_dict(orient="records")),
+            "sides": json_safe(self.sides.to_dict(orient="records"))
+            if self.sides is not None
+            else None,
         }
 
     def _repr_html_(self) -> str:
@@ -142,41 +181,15 @@ class CapacityCheck:
 
     def summary(self) -> str:
         """One paragraph with the arithmetic."""
+        short = self.short_sides()
         return (
             f"{self.visits:,} visits per {self.cycle_days}-day cycle need "
             f"{self.demand_minutes:,.0f} min ({self.service_minutes:,.0f} service + "
             f"{self.travel_minutes:,.0f} travel); {self.reps} reps give "
-            f"{self.capacity_minutes:,.0f} min: utilisation {self.utilisation:.1%}"
-            f" -- {'fits' if self.fits else 'does not fit'}"
+            f"{self.capacity_minutes:,.0f} min: utilisation {self.utilisation:.1%} (the planner "
+            f"fills at most {1 - self.margin:.0%}) -- {'fits' if self.fits else 'does not fit'}"
+            + (f"; short of time: {', '.join(short[:5])}" if short else "")
         )
-
-
-def _pair_minutes(travel: TravelModel, origins: Points, destinations: Points) -> FloatArray:
-    """Travel minutes from ``origins[i]`` to ``destinations[i]``, in blocks."""
-    out = np.zeros(len(origins))
-    for start in range(0, len(origins), _BLOCK):
-        idx = np.arange(start, min(start + _BLOCK, len(origins)))
-        matrix = travel.matrix(origins.take(idx), destinations.take(idx))
-        out[idx] = np.diagonal(matrix.minutes)
-    return out
-
-
-def _unit(lon: FloatArray, lat: FloatArray) -> FloatArray:
-    lo, la = np.radians(lon), np.radians(lat)
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-
-
-def nearest_neighbour_minutes(points: Points, travel: TravelModel) -> FloatArray:
-    """Travel minutes from each point to its nearest other point (0 for a lone point).
-
-    The neighbour is the nearest by straight-line distance; the minutes come from
-    ``travel``.
-    """
-    if len(points) < 2:
-        return np.zeros(len(points))
-    tree = cKDTree(_unit(points.lon, points.lat))
-    _, nn = tree.query(_unit(points.lon, points.lat), k=2)
-    return _pair_minutes(travel, points, points.take(nn[:, 1]))
 
 
 @dataclass(frozen=True)
@@ -185,9 +198,12 @@ class _Inputs:
     grade: NDArray[np.object_]
     visits: NDArray[np.int64]
     service: FloatArray
+    neighbour: FloatArray
+    home: FloatArray
     travel_per_visit: FloatArray
     rep_capacity: pd.DataFrame
     cycle_days: int
+    side: NDArray[np.object_]
 
 
 @dataclass(frozen=True)
@@ -290,7 +306,6 @@ def _prepare(
     cycle: _CycleShape,
     travel: TravelModel | None,
 ) -> _Inputs:
-    travel = travel or GreatCircleTravel()
     ids, grade, visits, service = _read_requirements(requirements)
     located = validate_customers(customers)
     where = positions_of(pd.Index(located["customer_id"].astype(str), dtype="str"), pd.Series(ids))
@@ -300,21 +315,78 @@ def _prepare(
             "not in the customers table"
             f" (customer_id: {', '.join(repr(i) for i in ids[where < 0][:5])})"
         )
+    visited = np.flatnonzero(visits > 0)
+    valid_reps = validate_reps(reps)
+    rules = eligibility(located, valid_reps)
+    side = np.array([rules.side(int(j)) for j in where], dtype=object)
     lon = located["lon"].to_numpy(dtype=float)[where]
     lat = located["lat"].to_numpy(dtype=float)[where]
-    visited = visits > 0
-    travel_per_visit = np.zeros(len(ids))
-    points = Points(np.asarray(ids, dtype=object), lon, lat)
-    visited_points = points.take(np.flatnonzero(visited))
-    travel_per_visit[visited] = nearest_neighbour_minutes(visited_points, travel)
-    rep_capacity = _rep_capacity(validate_reps(reps), visited_points, travel, cycle)
-    return _Inputs(ids, grade, visits, service, travel_per_visit, rep_capacity, cycle.n_days)
+    estimate = estimate_workload(
+        pd.DataFrame(
+            {
+                "customer_id": np.asarray(ids, dtype=object)[visited],
+                "lon": lon[visited],
+                "lat": lat[visited],
+                "visits_per_cycle": visits[visited],
+                "service_minutes": service[visited],
+                "rep_id": _nearest_rep_of_side(
+                    lon[visited], lat[visited], side[visited], valid_reps, rules.rep_side
+                ),
+            }
+        ),
+        valid_reps,
+        travel=travel,
+        rep_column="rep_id",
+    ).customers
+    parts = {}
+    for column in ("neighbour_minutes", "home_minutes", "travel_minutes_per_visit"):
+        parts[column] = np.zeros(len(ids))
+        parts[column][visited] = estimate[column].to_numpy(dtype=float)
+    return _Inputs(
+        ids,
+        grade,
+        visits,
+        service,
+        parts["neighbour_minutes"],
+        parts["home_minutes"],
+        parts["travel_minutes_per_visit"],
+        _rep_capacity(valid_reps, cycle).assign(side=rules.rep_side.astype(str)),
+        cycle.n_days,
+        side,
+    )
 
 
-def _rep_capacity(
-    reps: pd.DataFrame, visited: Points, travel: TravelModel, cycle: _CycleShape
-) -> pd.DataFrame:
-    """Working minutes per rep in the cycle, less lunch and the daily commute."""
+def _nearest_rep_of_side(
+    lon: FloatArray,
+    lat: FloatArray,
+    side: NDArray[np.object_],
+    reps: pd.DataFrame,
+    rep_side: NDArray[np.object_],
+) -> NDArray[np.object_]:
+    """Per customer, the rep of its side (:mod:`territory.eligibility`) living nearest.
+
+    A customer whose side has no rep gets the nearest rep of all (its side then has no
+    capacity and does not fit).
+    """
+    rep_ids = reps["rep_id"].astype(str).to_numpy(dtype=object)
+    out = np.empty(len(lon), dtype=object)
+    if not len(rep_ids):
+        return out
+    homes = unit_vectors(reps["home_lon"].to_numpy(float), reps["home_lat"].to_numpy(float))
+    points = unit_vectors(lon, lat)
+    rep_side_text = rep_side.astype(str)
+    for name in dict.fromkeys(side.tolist()):
+        rows = np.flatnonzero(side == name)
+        members = np.flatnonzero(rep_side_text == str(name))
+        if not len(members):
+            members = np.arange(len(rep_ids))
+        _, nearest = cKDTree(homes[members]).query(points[rows])
+        out[rows] = rep_ids[members[np.asarray(nearest, dtype=np.int64)]]
+    return out
+
+
+def _rep_capacity(reps: pd.DataFrame, cycle: _CycleShape) -> pd.DataFrame:
+    """Working minutes per rep in the cycle, less lunch (trips from home are in the demand)."""
     # The cycle's weeks run from Monday over ``week_days`` days: a rep's weekday outside
     # them (Saturday in a Monday-to-Friday cycle) is not a working day in it.
     days = (
@@ -328,23 +400,13 @@ def _rep_capacity(
         else np.zeros(len(reps))
     )
     lunch = np.where(np.isnan(lunch), 0.0, lunch)
-    homes = Points(
-        reps["rep_id"].astype(str).to_numpy(dtype=object),
-        reps["home_lon"].to_numpy(dtype=float),
-        reps["home_lat"].to_numpy(dtype=float),
-    )
-    commute = np.zeros(len(reps))
-    if len(visited) and len(reps):
-        _, nearest = cKDTree(_unit(visited.lon, visited.lat)).query(_unit(homes.lon, homes.lat))
-        commute = 2.0 * _pair_minutes(travel, homes, visited.take(np.asarray(nearest)))
-    capacity = np.clip(days * (day_minutes - lunch - commute), 0.0, None)
+    capacity = np.clip(days * (day_minutes - lunch), 0.0, None)
     return pd.DataFrame(
         {
-            "rep_id": homes.ids,
+            "rep_id": reps["rep_id"].astype(str).to_numpy(dtype=object),
             "working_days": days,
             "day_minutes": day_minutes,
             "lunch_minutes": lunch,
-            "commute_minutes": commute,
             "capacity_minutes": capacity,
         }
     )
@@ -357,8 +419,11 @@ def _check(inputs: _Inputs, visits: NDArray[np.int64]) -> CapacityCheck:
         {
             "customer_id": inputs.ids.to_numpy(),
             "grade": inputs.grade,
+            "side": inputs.side.astype(str),
             "visits_per_cycle": visits,
             "service_minutes": inputs.service,
+            "neighbour_minutes": inputs.neighbour,
+            "home_minutes": inputs.home,
             "travel_minutes_per_visit": inputs.travel_per_visit,
             "minutes": service + travel,
         }
@@ -373,7 +438,28 @@ def _check(inputs: _Inputs, visits: NDArray[np.int64]) -> CapacityCheck:
         cycle_days=inputs.cycle_days,
         customers=customers,
         rep_capacity=inputs.rep_capacity,
+        sides=_sides(customers, inputs.rep_capacity),
     )
+
+
+def _sides(customers: pd.DataFrame, rep_capacity: pd.DataFrame) -> pd.DataFrame:
+    """Demand against capacity per side (the company, each dealer)."""
+    demand = customers.groupby("side")[["visits_per_cycle", "minutes"]].sum()
+    capacity = rep_capacity.groupby("side")["capacity_minutes"].sum()
+    reps = rep_capacity.groupby("side")["rep_id"].count()
+    names = demand.index.union(capacity.index)
+    frame = pd.DataFrame(
+        {
+            "side": names.astype(str),
+            "reps": reps.reindex(names, fill_value=0).to_numpy(dtype=np.int64),
+            "visits": demand["visits_per_cycle"].reindex(names, fill_value=0).to_numpy(np.int64),
+            "demand_minutes": demand["minutes"].reindex(names, fill_value=0.0).to_numpy(float),
+            "capacity_minutes": capacity.reindex(names, fill_value=0.0).to_numpy(float),
+        }
+    )
+    frame["usable_minutes"] = frame["capacity_minutes"] * (1.0 - SAFETY_MARGIN)
+    frame["fits"] = frame["demand_minutes"] <= frame["usable_minutes"]
+    return frame
 
 
 def capacity_check(
@@ -387,14 +473,18 @@ def capacity_check(
 ) -> CapacityCheck:
     """Compare the minutes the visit requirements need with what the reps can give.
 
-    Demand per customer is ``visits_per_cycle * (service_minutes + travel per visit)``,
-    where the travel per visit is the travel time (from ``travel``, great-circle by
-    default) to the nearest other visited customer -- the leg a dense route needs to
-    reach a stop; it underestimates sparse rural routes. Capacity per rep is
-    ``working days * (day_end - day_start - lunch_minutes - commute)``: working days
-    are the cycle's weeks times the rep's weekdays among the cycle's days per week
-    (Monday to Friday by default: a Saturday or Sunday is not in the cycle), and the
-    commute is twice the travel from home to the nearest visited customer, once a day.
+    Demand per customer is the estimate of :mod:`territory.workload`, the one the route
+    planner balances: ``visits_per_cycle * (service_minutes + WORK_NEIGHBOUR_FACTOR x
+    trip to the nearest other visited customer + HOME_SHARE x trip from the nearest rep
+    home)``, with travel from ``travel`` (great-circle by default). Capacity per rep is
+    ``working days * (day_end - day_start - lunch_minutes)``: working days are the
+    cycle's weeks times the rep's weekdays among the cycle's days per week (Monday to
+    Friday by default: a Saturday or Sunday is not in the cycle). The region fits when
+    the demand is at most ``1 - SAFETY_MARGIN`` of the capacity -- the share the
+    planner's assignment fills with estimated work (:attr:`CapacityCheck.usable_minutes`)
+    -- in total and on each side (the company's reps, each dealer's reps; who may serve
+    whom is :mod:`territory.eligibility`). The home trip of a customer is from the
+    nearest home of a rep of its side.
 
     Parameters
     ----------
@@ -485,7 +575,10 @@ def calibrate(
 ) -> Calibration:
     """Lower visit frequencies until the demand fits the capacity.
 
-    When the demand exceeds capacity by more than ``tolerance``, visits are taken
+    The capacity here is the share of the reps' minutes the route planner fills
+    (:attr:`CapacityCheck.usable_minutes`), so that a calibrated region "fits" in the
+    sense of :func:`capacity_check`. When the demand exceeds it by more than
+    ``tolerance``, visits are taken
     away one at a time: first from D customers, then C, then B, and A only when the
     lower grades are all at their ``min_visits_per_cycle`` and it is still too much.
     Within a grade every customer loses one visit before any loses a second; within
@@ -494,6 +587,9 @@ def calibrate(
     as demand is at most capacity, so it lands within ``tolerance`` below capacity
     unless one visit is worth more than ``tolerance`` of the capacity. Frequencies are
     never raised; a demand already within capacity is left alone.
+    Calibration works on the region's total: a side (a dealer's reps) that is short of
+    time while the region has room stays short, and :attr:`CapacityCheck.sides` of
+    ``after`` shows it.
 
     Parameters
     ----------
@@ -532,7 +628,7 @@ def calibrate(
             f"{', '.join(repr(i) for i in bad[:5])})"
         )
     before = _check(inputs, inputs.visits)
-    capacity = before.capacity_minutes
+    capacity = before.usable_minutes
     cost = inputs.service + inputs.travel_per_visit
     policy_min = np.array([policy.standards[g].min_visits_per_cycle for g in grades])[level]
     floor = np.minimum(policy_min, inputs.visits)
@@ -545,9 +641,11 @@ def calibrate(
         floors = ", ".join(f"{g} {policy.standards[g].min_visits_per_cycle}" for g in grades)
         raise InfeasibleError(
             f"even the minimum frequencies ({floors} visits per cycle) need "
-            f"{min_demand:,.0f} min, but {before.reps} reps give {capacity:,.0f} min in "
-            f"{cycle_days} days ({min_demand / max(capacity, 1e-9):.1%} of capacity, "
-            f"allowed {1 + tolerance:.0%}); add reps or lower the minimums"
+            f"{min_demand:,.0f} min, but {before.reps} reps give "
+            f"{before.capacity_minutes:,.0f} min in {before.cycle_days} days, of which the "
+            f"route planner fills {1 - before.margin:.0%} ({capacity:,.0f} min): "
+            f"{min_demand / max(capacity, 1e-9):.1%} of that, "
+            f"allowed {1 + tolerance:.0%}; add reps or lower the minimums"
         )
     else:
         if priority is None:
@@ -603,14 +701,15 @@ def calibrate(
     if changed.any() and by_grade["customers_lowered"].iloc[0] > 0:
         lines.append(
             f"Grade {grades[0]} had to be lowered: with every other grade at its minimum the "
-            f"demand still exceeded the {capacity:,.0f} min of capacity."
+            f"demand still exceeded the {capacity:,.0f} min of usable capacity."
         )
     if changed.any():
         lines.append(f"After: {after.summary()}.")
-        if after.utilisation < 1 - tolerance:
+        landed = after.demand_minutes / max(capacity, 1e-9)
+        if landed < 1 - tolerance:
             lines.append(
-                f"Note: landed at {after.utilisation:.1%}, more than {tolerance:.0%} below "
-                "capacity, because single visits are large compared with the capacity."
+                f"Note: landed at {landed:.1%} of the usable capacity, more than "
+                f"{tolerance:.0%} below it, because single visits are large compared with it."
             )
     out = requirements.copy()
     out["visits_per_cycle"] = visits

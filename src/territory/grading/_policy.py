@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 
 from territory.errors import ProblemCollector, ValidationError
+from territory.grading._capacity import Calibration, CapacityCheck, calibrate, capacity_check
 from territory.grading._inputs import customer_index
 from territory.grading._result import Grades
 from territory.tables import WEEKDAY_NAMES, parse_weekdays
 from territory.travel import TravelModel
 
 if TYPE_CHECKING:
-    from territory.grading._capacity import Calibration, CapacityCheck
     from territory.routing import Cycle
 
 __all__ = ["REQUIREMENT_COLUMNS", "VisitPolicy", "VisitStandard"]
@@ -215,8 +215,6 @@ class VisitPolicy:
         See :func:`territory.grading.capacity_check` for the estimate and the
         parameters (``cycle_days`` is deprecated: use ``cycle``).
         """
-        from territory.grading._capacity import capacity_check
-
         return capacity_check(
             requirements, customers, reps, cycle=cycle, travel=travel, cycle_days=cycle_days
         )
@@ -238,8 +236,6 @@ class VisitPolicy:
         See :func:`territory.grading.calibrate` (``cycle_days`` is deprecated: use
         ``cycle``).
         """
-        from territory.grading._capacity import calibrate
-
         return calibrate(
             requirements,
             customers,

@@ -1,165 +1,49 @@
-"""Validation of the review's sales-side inputs: targets, actual sales and the hierarchy."""
+"""The review's sales-side inputs: targets, actual sales and the hierarchy, together.
+
+Each table is checked in :mod:`territory.tables` (:func:`~territory.tables.targets.
+validate_targets`, :func:`~territory.tables.history.validate_sales`);
+:func:`prepare_sales_inputs` checks that they fit together.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from territory.errors import ProblemCollector, ValidationError
-from territory.review._common import (
+from territory.errors import ProblemCollector
+from territory.tables.columns import (
     check_ids_present,
     check_known,
+    check_total_finite,
     id_strings,
-    is_month,
-    month_mask,
-    numeric_column,
     require_columns,
     require_frame,
 )
+from territory.tables.history import SALES_COLUMNS, validate_sales
+from territory.tables.months import require_month
+from territory.tables.targets import TARGET_COLUMNS, resolve_level_column, validate_targets
 
-TARGET_COLUMNS = ("level", "unit", "period", "value")
-SALES_COLUMNS = ("customer_id", "month", "sales")
+__all__ = [
+    "SALES_COLUMNS",
+    "TARGET_COLUMNS",
+    "SalesInputs",
+    "check_sum_finite",
+    "prepare_sales_inputs",
+    "require_month",
+    "resolve_level_column",
+    "validate_sales",
+    "validate_targets",
+]
 
 
 def check_sum_finite(
     frame: pd.DataFrame, table: str, column: str, problems: ProblemCollector
 ) -> None:
-    """Refuse amounts whose sum overflows float64 (every total would be infinite)."""
+    """Refuse amounts whose sum overflows float64 (see :func:`check_total_finite`)."""
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-    values = values[np.isfinite(values)]
-    with np.errstate(over="ignore"):
-        total = float(np.abs(values).sum())
-    if values.size and not np.isfinite(total):
-        problems.add(
-            table,
-            column,
-            "adds up to more than the largest float (about 1.8e308), so totals would be "
-            "infinite; give the amounts in a larger unit (e.g. thousands)",
-        )
-
-
-def validate_targets(targets: pd.DataFrame) -> pd.DataFrame:
-    """Check and normalise a target allocation table.
-
-    Parameters
-    ----------
-    targets
-        ``level, unit, period, value`` and optionally ``parent``; ``period`` is
-        ``"year"`` or ``"YYYY-MM"``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy with string ids, float values and a ``parent`` column.
-
-    Raises
-    ------
-    ValidationError
-        Missing columns, empty ids, malformed periods, negative or missing values, or
-        duplicate ``(level, unit, period)`` rows.
-    """
-    table = "targets"
-    frame = require_frame(targets, table).copy()
-    require_columns(frame, table, TARGET_COLUMNS)
-    problems = ProblemCollector()
-    for column in ("level", "unit", "parent"):
-        if column in frame.columns:
-            frame[column] = id_strings(frame[column])
-    if "parent" not in frame.columns:
-        frame["parent"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    for column in ("level", "unit"):
-        check_ids_present(frame, table, column, problems)
-    period = id_strings(frame["period"])
-    bad = ~period.map(lambda p: p == "year" or is_month(p)).astype(bool)
-    if bad.any():
-        problems.add(
-            table,
-            "period",
-            f"has {int(bad.sum())} values that are neither 'year' nor 'YYYY-MM'",
-            list(frame.loc[bad, "unit"]),
-            id_column="unit",
-        )
-    frame["period"] = period
-    frame["value"] = numeric_column(frame, table, "value", "unit", problems, nonnegative=True)
-    check_sum_finite(frame, table, "value", problems)
-    key = ["level", "unit", "period"]
-    dup = frame.duplicated(key, keep=False) & frame[key].notna().all(axis=1)
-    if dup.any():
-        labels = [f"{lv}/{u}/{p}" for lv, u, p in frame.loc[dup, key].drop_duplicates().to_numpy()]
-        problems.add(
-            table,
-            "unit",
-            f"has {len(labels)} duplicate (level, unit, period) rows",
-            labels,
-            id_column="level/unit/period",
-        )
-    problems.raise_if_any()
-    return frame.reset_index(drop=True)
-
-
-def validate_sales(sales: pd.DataFrame, *, table: str = "sales") -> pd.DataFrame:
-    """Check and normalise a long sales table ``customer_id, month, sales``.
-
-    Negative sales (returns) are allowed; duplicate ``(customer_id, month)`` rows are not.
-
-    Raises
-    ------
-    ValidationError
-        Listing every problem found.
-    """
-    frame = require_frame(sales, table).copy()
-    require_columns(frame, table, SALES_COLUMNS)
-    problems = ProblemCollector()
-    frame["customer_id"] = id_strings(frame["customer_id"])
-    check_ids_present(frame, table, "customer_id", problems)
-    month = id_strings(frame["month"])
-    bad = ~month_mask(month)
-    if bad.any():
-        problems.add(
-            table,
-            "month",
-            f"has {int(bad.sum())} values not written 'YYYY-MM'",
-            list(frame.loc[bad, "customer_id"]),
-            id_column="customer_id",
-        )
-    frame["month"] = month
-    frame["sales"] = numeric_column(frame, table, "sales", "customer_id", problems)
-    check_sum_finite(frame, table, "sales", problems)
-    dup = frame.duplicated(["customer_id", "month"], keep=False)
-    if dup.any():
-        labels = [
-            f"{c}/{m}"
-            for c, m in frame.loc[dup, ["customer_id", "month"]].drop_duplicates().to_numpy()
-        ]
-        problems.add(
-            table,
-            "month",
-            f"has {len(labels)} duplicate (customer_id, month) rows",
-            labels,
-            id_column="customer_id/month",
-        )
-    problems.raise_if_any()
-    return frame[list(SALES_COLUMNS)].reset_index(drop=True)
-
-
-def resolve_level_column(
-    level: str, hierarchy: pd.DataFrame, levels: Mapping[str, str] | None
-) -> str | None:
-    """The hierarchy column that holds the units of ``level``.
-
-    ``levels`` wins; otherwise ``level`` itself, then ``<level>_id``; the level
-    ``"customer"`` maps to ``customer_id``.
-    """
-    if levels and level in levels:
-        column = levels[level]
-        return column if column in hierarchy.columns else None
-    for column in (level, f"{level}_id"):
-        if column in hierarchy.columns:
-            return column
-    return None
+    check_total_finite(values, table=table, column=column, problems=problems)
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,11 +122,3 @@ def prepare_sales_inputs(
     )
     problems.raise_if_any()
     return SalesInputs(target_frame, sales_frame, hier.reset_index(drop=True), level_columns)
-
-
-def require_month(value: object, name: str) -> str:
-    """``value`` as a ``"YYYY-MM"`` string, or a ValidationError."""
-    text = str(value)
-    if not is_month(text):
-        raise ValidationError(f"{name}: expected a month written 'YYYY-MM', got {value!r}")
-    return text

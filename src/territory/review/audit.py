@@ -220,6 +220,35 @@ def _unit_stores(
     return main.reset_index(), unit
 
 
+def _check_draw(*, seed: int, rate: float, min_per_rep: int, max_per_rep: int | None) -> None:
+    """Check the seed and the per-rep sample size settings of ``audit_sample``."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise ValidationError(f"seed: expected an integer, got {seed!r}")
+    if not isinstance(rate, int | float) or not 0 < rate <= 1:
+        raise ValidationError(f"rate: expected a share in (0, 1], got {rate!r}")
+    if isinstance(min_per_rep, bool) or not isinstance(min_per_rep, int) or min_per_rep < 0:
+        raise ValidationError(f"min_per_rep: expected a whole number ≥ 0, got {min_per_rep!r}")
+    if max_per_rep is not None and (
+        not isinstance(max_per_rep, int) or max_per_rep < max(1, min_per_rep)
+    ):
+        raise ValidationError(
+            f"max_per_rep: expected a whole number ≥ min_per_rep ({min_per_rep}), "
+            f"got {max_per_rep!r}"
+        )
+
+
+def _unit_size(visited: int, rate: float, min_per_rep: int, max_per_rep: int | None) -> int:
+    """Stores to audit of a unit that visited ``visited`` stores (before the cap at it)."""
+    size = max(min_per_rep, math.ceil(rate * visited))
+    return size if max_per_rep is None else min(size, max_per_rep)
+
+
+def _asked_of(sizes: Sizes, stratum: str, *, by_kind: bool) -> int:
+    """The size asked for one stratum key (kind and grade joined by a separator, or grade)."""
+    parts = stratum.split("\x1f")
+    return _asked(sizes, parts[0] if by_kind else None, parts[-1])
+
+
 def audit_sample(
     visit_log: pd.DataFrame,
     grades: pd.DataFrame,
@@ -306,19 +335,7 @@ def audit_sample(
     [1, 1]
     """
     month = require_month(month, "month")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise ValidationError(f"seed: expected an integer, got {seed!r}")
-    if not isinstance(rate, int | float) or not 0 < rate <= 1:
-        raise ValidationError(f"rate: expected a share in (0, 1], got {rate!r}")
-    if isinstance(min_per_rep, bool) or not isinstance(min_per_rep, int) or min_per_rep < 0:
-        raise ValidationError(f"min_per_rep: expected a whole number ≥ 0, got {min_per_rep!r}")
-    if max_per_rep is not None and (
-        not isinstance(max_per_rep, int) or max_per_rep < max(1, min_per_rep)
-    ):
-        raise ValidationError(
-            f"max_per_rep: expected a whole number ≥ min_per_rep ({min_per_rep}), "
-            f"got {max_per_rep!r}"
-        )
+    _check_draw(seed=seed, rate=rate, min_per_rep=min_per_rep, max_per_rep=max_per_rep)
     if level not in LEVELS:
         raise ValidationError(f"level: expected one of {', '.join(LEVELS)}, got {level!r}")
     _check_sizes(sizes)
@@ -369,22 +386,17 @@ def audit_sample(
         rows = np.asarray(unit_rows[unit_id])
         names, counts = np.unique(stratum_arr[rows].astype(str), return_counts=True)
         strata = {str(g): int(c) for g, c in zip(names, counts, strict=True)}
-        asked: dict[str, int] = {}
         if sizes is None:
-            visited = len(rows)
-            size = max(min_per_rep, math.ceil(rate * visited))
-            if max_per_rep is not None:
-                size = min(size, max_per_rep)
-            if visited < size:
-                short.append(str(unit_id))
-            alloc = allocate_proportional(strata, min(size, visited))
+            asked: dict[str, int] = {}
+            size = _unit_size(len(rows), rate, min_per_rep, max_per_rep)
+            alloc = allocate_proportional(strata, min(size, len(rows)))
+            is_short = len(rows) < size
         else:
-            for key in strata:
-                parts = key.split("\x1f")
-                asked[key] = _asked(sizes, parts[0] if by_kind else None, parts[-1])
+            asked = {key: _asked_of(sizes, key, by_kind=by_kind) for key in strata}
             alloc = {k: min(asked[k], strata[k]) for k in strata}
-            if any(asked[k] > strata[k] for k in strata):
-                short.append(str(unit_id))
+            is_short = any(asked[k] > strata[k] for k in strata)
+        if is_short:
+            short.append(str(unit_id))
         rng = _rep_rng(int(seed), str(unit_id), month)
         for key in sorted(strata):
             parts = key.split("\x1f")

@@ -15,13 +15,13 @@ from territory.errors import ProblemCollector, ValidationError
 from territory.review._common import (
     check_ids_present,
     id_strings,
-    month_mask,
     numeric_column,
     require_columns,
     require_frame,
     shift_month,
 )
 from territory.review._inputs import check_sum_finite
+from territory.tables.months import month_labels
 
 __all__ = ["DriftReview", "balance_drift"]
 
@@ -160,17 +160,14 @@ def balance_drift(
     problems = ProblemCollector()
     frame[id_column] = id_strings(frame[id_column])
     check_ids_present(frame, table, id_column, problems)
-    month = id_strings(frame[month_column])
-    bad = ~month_mask(month)
-    if bad.any():
-        problems.add(
-            table,
-            month_column,
-            f"has {int(bad.sum())} values not written 'YYYY-MM'",
-            list(frame.loc[bad, id_column]),
-            id_column=id_column,
-        )
-    frame[month_column] = month
+    frame[month_column] = month_labels(
+        frame[month_column],
+        table=table,
+        column=month_column,
+        ids=frame[id_column],
+        id_column=id_column,
+        problems=problems,
+    )
     for measure in measures:
         frame[measure] = numeric_column(
             frame, table, measure, id_column, problems, nonnegative=True

@@ -38,6 +38,7 @@ from territory.review._common import (
     require_columns,
     require_frame,
 )
+from territory.tables import numeric_column
 
 __all__ = [
     "DEFAULT_DEALER_WEIGHTS",
@@ -334,18 +335,15 @@ def _prepare(
                 table, id_column, f"has {len(ids)} duplicate ids", ids, id_column=id_column
             )
     for name in weights:
-        raw = frame[name]
-        values = pd.to_numeric(raw, errors="coerce").astype(float)
-        bad = values.isna() & raw.notna()
-        if bad.any():
-            problems.add(
-                table,
-                name,
-                f"has {int(bad.sum())} non-numeric values",
-                list(frame.loc[bad, id_column]),
-                id_column=id_column,
-            )
-        frame[name] = values
+        frame[name] = numeric_column(
+            frame,
+            name,
+            table=table,
+            problems=problems,
+            id_column=id_column,
+            allow_missing=True,
+            allow_negative=True,
+        )
     problems.raise_if_any()
     norm = {str(k): float(v) / total for k, v in weights.items()}
     return frame, norm, []

@@ -31,6 +31,7 @@ from territory.review._common import (
     to_timestamp,
 )
 from territory.review._visit_log import LOG_COLUMNS, _bool_column
+from territory.tables import numeric_column
 
 __all__ = ["StopRuleReview", "stop_rule"]
 
@@ -120,8 +121,11 @@ def _visits(visit_log: pd.DataFrame) -> pd.DataFrame:
     if "order" in frame.columns:
         frame["order"] = _bool_column(frame, table, "order", problems)
     elif "order_value" in frame.columns:
-        values = pd.to_numeric(frame["order_value"], errors="coerce")
-        frame["order"] = (values.fillna(0.0) > 0).astype(object)
+        values = numeric_column(
+            frame, "order_value", table=table, problems=problems, allow_missing=True
+        )
+        with np.errstate(invalid="ignore"):
+            frame["order"] = pd.Series(values > 0, index=frame.index).astype(object)
     else:
         frame["order"] = False
     problems.raise_if_any()

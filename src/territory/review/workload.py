@@ -1,4 +1,10 @@
-"""Two route plans side by side: each rep's work before and after a re-plan."""
+"""Two route plans side by side: each rep's work before and after a re-plan.
+
+This compares *planned* work (the route plan's days: visits, service and travel
+minutes), read through :func:`territory.workload.planned_work`; the *estimate* that
+grading, territories and the planner's assignment share is
+:func:`territory.workload.estimate_workload`.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,11 @@ from typing import Any
 import pandas as pd
 
 from territory._json import json_safe
+from territory.workload import PLANNED_COLUMNS, planned_work
 
 __all__ = ["WorkloadComparison", "compare_workload"]
 
-_COLUMNS = ("visits", "work_minutes", "travel_minutes", "service_minutes")
+_COLUMNS = PLANNED_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -56,10 +63,6 @@ class WorkloadComparison:
         )
 
 
-def _per_rep(days: pd.DataFrame) -> pd.DataFrame:
-    return days.groupby("rep_id")[list(_COLUMNS)].sum()
-
-
 def compare_workload(before: Any, after: Any) -> WorkloadComparison:
     """Compare each rep's work in two route plans (for example before and after a re-plan).
 
@@ -81,8 +84,8 @@ def compare_workload(before: Any, after: Any) -> WorkloadComparison:
     >>> compare_workload(days, later).table["work_minutes_change"].tolist()
     [30.0]
     """
-    old = _per_rep(getattr(before, "days", before))
-    new = _per_rep(getattr(after, "days", after))
+    old = planned_work(getattr(before, "days", before))
+    new = planned_work(getattr(after, "days", after))
     reps = old.index.union(new.index)
     old, new = old.reindex(reps, fill_value=0), new.reindex(reps, fill_value=0)
     table = pd.DataFrame({"rep_id": reps.astype(str)})

@@ -19,7 +19,8 @@ from numpy.typing import NDArray
 
 from territory.errors import ProblemCollector, ValidationError
 from territory.routing.cycle import Cycle
-from territory.tables import check_unique_columns
+from territory.tables import check_unique_columns, numeric_column
+from territory.tables.columns import ids_where
 
 __all__ = ["PREVIOUS_COLUMNS", "PreviousPlan", "read_previous"]
 
@@ -128,23 +129,26 @@ def read_previous(previous: Any, cycle: Cycle) -> PreviousPlan:
     frame = frame.assign(
         customer_id=frame["customer_id"].astype(str), rep_id=frame["rep_id"].astype(str)
     )
-    for column in ("day", "seq"):
-        numbers = pd.to_numeric(frame[column], errors="coerce")
-        bad = numbers.isna() | (numbers != np.round(numbers))
-        if column == "day":
-            bad |= (numbers < 1) | (numbers > cycle.n_days)
-        if bad.any():
-            what = (
-                f"has {int(bad.sum())} values that are not cycle days 1..{cycle.n_days}"
-                if column == "day"
-                else f"has {int(bad.sum())} values that are not whole numbers"
-            )
-            problems.add(
-                _TABLE, column, what, list(frame.loc[bad, "customer_id"]), id_column="customer_id"
-            )
+    numbers = {
+        column: numeric_column(
+            frame, column, table=_TABLE, problems=problems, allow_negative=True, integer=True
+        )
+        for column in ("day", "seq")
+    }
+    days_given = numbers["day"]
+    with np.errstate(invalid="ignore"):
+        outside = np.isfinite(days_given) & ((days_given < 1) | (days_given > cycle.n_days))
+    if outside.any():
+        problems.add(
+            _TABLE,
+            "day",
+            f"has {int(outside.sum())} values that are not cycle days 1..{cycle.n_days}",
+            ids_where(frame["customer_id"], outside),
+            id_column="customer_id",
+        )
     locked = _locked_column(frame, problems)
     problems.raise_if_any()
-    frame = frame.assign(day=frame["day"].astype(int) - 1, seq=frame["seq"].astype(float))
+    frame = frame.assign(day=days_given.astype(np.int64) - 1, seq=numbers["seq"])
     twice = frame.duplicated(["customer_id", "day"], keep=False)
     if twice.any():
         problems.add(

@@ -48,12 +48,18 @@ a job id answers from any of them.
 
 ``TERRITORY_JOB_STORE=:memory:`` (or ``ServiceConfig(job_store=":memory:")``, as tests
 and notebooks do) keeps the jobs in memory, private to the app.
+
+The parts are public modules: :mod:`~territory.service.config` (limits from the
+environment), :mod:`~territory.service.models` and :mod:`~territory.service.results`
+(request and response models), :mod:`~territory.service.problems` (RFC 9457 problem
+details), :mod:`~territory.service.jobs` (the job pool) and
+:mod:`~territory.service.store` (the SQLite job store).
 """
 
 from __future__ import annotations
 
 from territory.service._app import create_app
-from territory.service._config import ENVIRONMENT_VARIABLES, ServiceConfig
 from territory.service._serve import serve
+from territory.service.config import ENVIRONMENT_VARIABLES, ServiceConfig
 
 __all__ = ["ENVIRONMENT_VARIABLES", "ServiceConfig", "create_app", "serve"]

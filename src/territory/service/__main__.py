@@ -1,7 +1,7 @@
 """``python -m territory.service [--host 127.0.0.1] [--port 8000] [--insecure] ...``.
 
 The server refuses a non-loopback ``--host`` without ``TERRITORY_API_KEY`` unless
-``--insecure`` is given (:func:`territory.service._config.check_bind`, called by
+``--insecure`` is given (:func:`territory.service.config.check_bind`, called by
 :func:`territory.service.serve`).
 """
 

@@ -6,9 +6,9 @@ and as a job at ``POST /v1/jobs/<stage>``. All state lives on ``app.state``, exc
 jobs: they live in the configured job store (``TERRITORY_JOB_STORE``, a SQLite file by
 default), which every app and process on that file shares.
 
-Every 200 and 202 answer has a response model (see :mod:`territory.service._results`)
+Every 200 and 202 answer has a response model (see :mod:`territory.service.results`)
 and every error is RFC 9457 problem details (``application/problem+json``, see
-:mod:`territory.service._problems`). Operation ids are ``verb_noun``: ``get_health``,
+:mod:`territory.service.problems`). Operation ids are ``verb_noun``: ``get_health``,
 ``run_<stage>``, ``submit_<stage>_job``, ``list_jobs``, ``get_job``, ``cancel_job``,
 ``get_problem_type``.
 """
@@ -31,10 +31,11 @@ from fastapi.security import APIKeyHeader
 
 from territory import __version__
 from territory.service._body_limit import BodySizeLimit
-from territory.service._config import ServiceConfig
 from territory.service._errors import ApiError, install_error_handlers
-from territory.service._jobs import JobStore, TooManyJobsError
-from territory.service._models import (
+from territory.service._stages import STAGE_MODULES, RunContext, Stage, load_stages
+from territory.service.config import ServiceConfig
+from territory.service.jobs import JobStore, TooManyJobsError
+from territory.service.models import (
     HealthResponse,
     JobList,
     JobResponse,
@@ -42,8 +43,7 @@ from territory.service._models import (
     ProblemTypeResponse,
     StageRequest,
 )
-from territory.service._problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, problem_type_uri
-from territory.service._stages import STAGE_MODULES, RunContext, Stage, load_stages
+from territory.service.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, problem_type_uri
 
 __all__ = ["create_app"]
 

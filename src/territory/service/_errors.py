@@ -3,7 +3,7 @@
 The body has the media type ``application/problem+json``: ``type`` (a URI reference,
 ``/problems/<code>``), ``title``, ``status``, ``detail``, ``instance`` (the request
 path) and, for validation problems, ``errors`` with one entry per problem (see
-:mod:`territory.service._problems`).
+:mod:`territory.service.problems`).
 
 Responses never carry a stack trace or an internal path: unexpected exceptions are
 logged (logger ``"territory"``) and answered with a fixed message.
@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from territory.errors import InfeasibleError, ValidationError
-from territory.service._problems import PROBLEM_MEDIA_TYPE, problem, table_problem_entries
+from territory.service.problems import PROBLEM_MEDIA_TYPE, problem, table_problem_entries
 
 __all__ = [
     "ApiError",
@@ -73,7 +73,7 @@ class ApiError(Exception):
     status
         HTTP status code.
     type
-        The problem code, a key of :data:`~territory.service._problems.PROBLEM_TYPES`,
+        The problem code, a key of :data:`~territory.service.problems.PROBLEM_TYPES`,
         for example ``"limit_exceeded"``.
     message
         The problem's ``detail``; say which limit and its value where one applies.

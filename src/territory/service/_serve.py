@@ -19,8 +19,8 @@ from fastapi import FastAPI
 
 from territory.errors import TerritoryError
 from territory.service._app import create_app
-from territory.service._config import ServiceConfig, check_bind
-from territory.service._jobs import JobStore
+from territory.service.config import ServiceConfig, check_bind
+from territory.service.jobs import JobStore
 
 __all__ = ["add_serve_arguments", "durable_app", "main", "serve"]
 

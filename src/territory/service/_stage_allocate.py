@@ -8,9 +8,9 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from territory.allocation import Bounds, LevelRule, allocate
-from territory.service._models import Record, StageRequest, records_frame
-from territory.service._results import AllocateResult
 from territory.service._stages import RunContext, Stage
+from territory.service.models import Record, StageRequest, records_frame
+from territory.service.results import AllocateResult
 
 __all__ = ["AllocateRequest", "load"]
 

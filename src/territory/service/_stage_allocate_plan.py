@@ -8,10 +8,10 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from territory.allocation import Measure, NewProduct, Promotion, allocate_plan
-from territory.service._models import Record, StageRequest, records_frame
-from territory.service._results import AllocatePlanResult
 from territory.service._stage_allocate import Rule, _rule
 from territory.service._stages import RunContext, Stage
+from territory.service.models import Record, StageRequest, records_frame
+from territory.service.results import AllocatePlanResult
 
 __all__ = ["AllocatePlanRequest", "MeasureModel", "NewProductModel", "PromotionModel", "load"]
 

@@ -18,9 +18,9 @@ from territory.grading import (
     VisitStandard,
     WeightedScore,
 )
-from territory.service._models import Record, StageRequest, records_frame
-from territory.service._results import GradeResult
 from territory.service._stages import RunContext, Stage
+from territory.service.models import Record, StageRequest, records_frame
+from territory.service.results import GradeResult
 
 __all__ = ["GradeRequest", "load"]
 

@@ -9,9 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from territory._json import json_safe
 from territory.routing import Cycle, PlanOptions, plan_routes
-from territory.service._models import Record, StageRequest, records_frame
-from territory.service._results import PlanRoutesResult
 from territory.service._stages import Progress, RunContext, Stage
+from territory.service.models import Record, StageRequest, records_frame
+from territory.service.results import PlanRoutesResult
 from territory.travel import GreatCircleTravel
 
 __all__ = ["PlanRoutesRequest", "load"]

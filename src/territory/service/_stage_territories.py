@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from territory.service._models import Record, StageRequest, records_frame
-from territory.service._results import TerritoriesResult
 from territory.service._stages import RunContext, Stage
+from territory.service.models import Record, StageRequest, records_frame
+from territory.service.results import TerritoriesResult
 from territory.territories import design_territories
 
 __all__ = ["TerritoriesRequest", "load"]

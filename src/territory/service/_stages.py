@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from territory.service._config import ServiceConfig
-from territory.service._models import StageRequest
+from territory.service.config import ServiceConfig
+from territory.service.models import StageRequest
 
 __all__ = ["STAGE_MODULES", "RunContext", "Stage", "load_stages"]
 

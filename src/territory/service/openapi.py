@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from territory.service._app import create_app
-from territory.service._config import ServiceConfig
+from territory.service.config import ServiceConfig
 
 __all__ = ["main", "openapi_document", "openapi_text"]
 

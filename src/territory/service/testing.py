@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from territory.service._app import create_app
-from territory.service._config import ServiceConfig
+from territory.service.config import ServiceConfig
 
 __all__ = ["InProcessClient"]
 

@@ -7,7 +7,8 @@ and contiguous on a neighbourhood graph (Delaunay of the points, or polygon adja
 when the units are areas). Who may serve whom is :mod:`territory.eligibility`: a
 dealer's plain stores go to its reps, everything else (direct stores, dealers, key
 accounts, customers locked to company reps) to company reps; locks, pairs that must be
-kept apart and realignment budgets are respected. The result is a :class:`TerritoryPlan`.
+kept apart and realignment budgets are respected. The result is a :class:`TerritoryPlan`;
+:class:`SearchOptions` holds the search settings (constructions, kicks, time limit).
 
 Method: balanced seeds (weighted k-means++), region growing from the seeds, then
 local search by boundary moves that keep territories contiguous; while a tolerance is
@@ -18,7 +19,14 @@ best plan is kept. Groups of many reps start from a recursive bisection instead 
 """
 
 from territory.territories._design import design_territories
-from territory.territories._graph import NeighbourGraph, neighbourhood_graph
+from territory.territories._options import SearchOptions
 from territory.territories._result import TerritoryPlan
+from territory.territories.graph import NeighbourGraph, neighbourhood_graph
 
-__all__ = ["NeighbourGraph", "TerritoryPlan", "design_territories", "neighbourhood_graph"]
+__all__ = [
+    "NeighbourGraph",
+    "SearchOptions",
+    "TerritoryPlan",
+    "design_territories",
+    "neighbourhood_graph",
+]

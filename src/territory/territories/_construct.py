@@ -1,7 +1,8 @@
 """Initial territories: balanced seeds, then contiguous region growing.
 
-Seeds come from a weighted k-means (k-means++ start, a few Lloyd steps) so that
-they sit in the middle of roughly equal amounts of activity. Territories then grow
+Seeds come from :func:`territory.geometry.weighted_kmeans` (k-means++ start, a few
+Lloyd steps; re-exported here for the solver) so that they sit in the middle of
+roughly equal amounts of activity. Territories then grow
 outwards from their seeds over the neighbourhood graph, one customer at a time: the
 territory that is least full (its largest ratio of load to target over the measures)
 takes the unassigned neighbour closest to its seed. Growing only ever adds neighbours,
@@ -16,57 +17,12 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from territory.geometry import weighted_kmeans
+
 __all__ = ["grow_regions", "match_centres", "weighted_kmeans"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-
-def weighted_kmeans(
-    xy: FloatArray, weight: FloatArray, k: int, rng: np.random.Generator, *, steps: int = 10
-) -> FloatArray:
-    """Centres of a weighted k-means (k-means++ start, then Lloyd steps).
-
-    Parameters
-    ----------
-    xy
-        Points, shape ``(n, 2)``.
-    weight
-        Non-negative weight of each point (for example its mean share of the measures).
-    k
-        Number of centres.
-    rng
-        Random generator (the only source of randomness).
-    steps
-        Lloyd iterations.
-
-    Returns
-    -------
-    numpy.ndarray
-        Centres, shape ``(k, 2)``.
-    """
-    from scipy.spatial import cKDTree
-
-    n = len(xy)
-    w = np.asarray(weight, dtype=float) + 1e-12
-    first = int(rng.choice(n, p=w / w.sum()))
-    chosen = [first]
-    d2 = np.sum((xy - xy[first]) ** 2, axis=1)
-    for _ in range(1, k):
-        p = d2 * w
-        total = p.sum()
-        nxt = int(rng.choice(n, p=p / total)) if total > 0 else int(rng.integers(n))
-        chosen.append(nxt)
-        d2 = np.minimum(d2, np.sum((xy - xy[nxt]) ** 2, axis=1))
-    centres = xy[chosen].astype(float)
-    for _ in range(steps):
-        label = cKDTree(centres).query(xy)[1]
-        mass = np.bincount(label, weights=w, minlength=k)
-        filled = mass > 0
-        for d in (0, 1):
-            sums = np.bincount(label, weights=w * xy[:, d], minlength=k)
-            centres[filled, d] = sums[filled] / mass[filled]
-    return centres
 
 
 def match_centres(centres: FloatArray, anchors: FloatArray) -> IntArray:

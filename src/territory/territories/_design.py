@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from collections.abc import Mapping
@@ -16,9 +15,10 @@ from numpy.typing import NDArray
 from territory.errors import ProblemCollector, ValidationError
 from territory.progress import Progress, resolve_progress
 from territory.tables import validate_customers, validate_reps
-from territory.territories._graph import neighbourhood_graph, polygon_edges, project_km
+from territory.territories._assemble import assemble_plan
+from territory.territories._context import DesignContext, GroupJob
 from territory.territories._measures import measure_values
-from territory.territories._metrics import components_per_territory, diameters_km, dispersion_km
+from territory.territories._options import SearchOptions, check_search_settings
 from territory.territories._result import TerritoryPlan
 from territory.territories._rules import (
     Group,
@@ -28,18 +28,12 @@ from territory.territories._rules import (
     lock_targets,
     split_groups,
 )
-from territory.territories._solve import (
-    REASON_COMPACTNESS,
-    REASON_NONE,
-    Subproblem,
-    SubSolution,
-)
-from territory.territories._split import solve_subproblems
+from territory.territories.graph import neighbourhood_graph, polygon_edges, project_km
+from territory.territories.solve import Subproblem
+from territory.territories.split import solve_subproblems
 from territory.travel import GreatCircleTravel, TravelModel
 
 __all__ = ["design_territories"]
-
-logger = logging.getLogger("territory")
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -101,11 +95,9 @@ def _check_options(
     max_moves: int | None,
     max_moved_share: Mapping[str, float] | None,
     balance: Mapping[str, float],
-    starts: int,
-    max_starts: int,
-    region_size: int | None,
     problems: ProblemCollector,
 ) -> None:
+    """Check the objective and realignment settings (table ``options``)."""
     if centre not in ("centroid", "home"):
         problems.add("options", None, f"centre must be 'centroid' or 'home', got {centre!r}")
     if max_moves is not None and (isinstance(max_moves, bool) or int(max_moves) < 0):
@@ -121,12 +113,6 @@ def _check_options(
             problems.add(
                 "options", None, f"max_moved_share['{name}'] must lie in [0, 1], got {share!r}"
             )
-    if starts < 1 or max_starts < 1:
-        problems.add("options", None, "starts and max_starts must be at least 1")
-    if region_size is not None and (isinstance(region_size, bool) or int(region_size) < 1):
-        problems.add(
-            "options", None, f"region_size must be None or a positive int, got {region_size!r}"
-        )
 
 
 def design_territories(
@@ -149,6 +135,7 @@ def design_territories(
     region_size: int | None = 32,
     executor: Executor | None = None,
     progress: Progress = None,
+    options: SearchOptions | None = None,
 ) -> TerritoryPlan:
     """Assign every customer to exactly one rep in balanced, compact, contiguous territories.
 
@@ -193,22 +180,11 @@ def design_territories(
         nearest pair of points.
     seed
         Random seed; the same inputs and seed give the same plan.
-    starts
-        Constructions always tried per subproblem (the most compact balanced plan wins).
-    max_starts
-        Most constructions tried while some tolerance is not met.
-    kicks
-        Perturbations per construction while some tolerance is not met.
-    time_limit
-        Seconds per subproblem (or part, see ``region_size``) after which the search
-        stops early (makes the result depend on machine speed; ``None`` for none).
-    region_size
-        Groups of more reps than this start from a recursive bisection: split in
-        contiguous parts balanced to a fraction of the tolerances, parts of at most
-        ``region_size`` territories designed on their own, then one search over the
-        whole group. Faster than growing hundreds of territories at once, and as
-        compact. ``None`` always designs a group in one piece. Realignment runs are
-        never cut.
+    starts, max_starts, kicks, time_limit, region_size
+        The search settings as loose keywords, kept for compatibility; see
+        :class:`SearchOptions`. Leave them at their defaults when ``options`` is given.
+        Groups of more reps than ``region_size`` start from a recursive bisection,
+        faster than growing hundreds of territories at once, and as compact.
     executor
         Runs the independent subproblems (company part, each dealer, each part of a
         cut group) in parallel; in-process when omitted.
@@ -216,6 +192,9 @@ def design_territories(
         Called as ``progress(done, total)`` as each subproblem (or part of one) is
         designed; ``True`` shows a tqdm bar with the time left (see
         :mod:`territory.progress`).
+    options
+        The search settings in one :class:`SearchOptions` (constructions, kicks, time
+        limit, region size); by default built from the loose keywords.
 
     Returns
     -------
@@ -227,7 +206,8 @@ def design_territories(
     ------
     ValidationError
         For bad input: unknown or disallowed reps in locks, a dealer whose stores have
-        no rep, missing or negative measure values, bad tolerances or options.
+        no rep, missing or negative measure values, bad tolerances or options (also
+        for search settings given both in ``options`` and as keywords).
 
     Examples
     --------
@@ -250,22 +230,17 @@ def design_territories(
     cust = validate_customers(frame)
     rep = validate_reps(reps)
     problems = ProblemCollector()
-    _check_options(
-        centre, max_moves, max_moved_share, balance, starts, max_starts, region_size, problems
-    )
-    if time_limit is not None and (
-        isinstance(time_limit, bool)
-        or not isinstance(time_limit, int | float)
-        or not math.isfinite(time_limit)
-        or time_limit <= 0
-    ):
-        problems.add(
-            "options",
-            None,
-            f"time_limit must be a positive number of seconds (or None), got {time_limit!r}",
-        )
+    _check_options(centre, max_moves, max_moved_share, balance, problems)
+    loose = {
+        "starts": starts,
+        "max_starts": max_starts,
+        "kicks": kicks,
+        "time_limit": time_limit,
+        "region_size": region_size,
+    }
+    search = _search_options(options, loose, problems)
     names, values, tolerance = measure_values(
-        cust, balance, travel=travel or GreatCircleTravel(), problems=problems
+        cust, balance, travel=travel or GreatCircleTravel(), problems=problems, reps=rep
     )
     capacity = capacities(rep, problems)
     locks, rules = lock_targets(cust, rep, problems)
@@ -273,13 +248,9 @@ def design_territories(
     groups = split_groups(cust, rep, rules, problems)
     current, notes = _current_positions(cust, rep, current_column)
     problems.raise_if_any()
+    assert search is not None
 
     origin = (float(cust["lon"].mean()), float(cust["lat"].mean())) if len(cust) else (0.0, 0.0)
-    xy = project_km(cust["lon"].to_numpy(float), cust["lat"].to_numpy(float), origin=origin)
-    homes = project_km(
-        rep["home_lon"].to_numpy(float), rep["home_lat"].to_numpy(float), origin=origin
-    )
-    area_edges = polygon_edges(areas) if areas is not None else None
     c_group = np.array(customer_groups(rules), dtype=object)
     r_group = np.array(
         [
@@ -288,62 +259,68 @@ def design_territories(
         ],
         dtype=object,
     )
-    forced = _forced_notes(current, notes, c_group, r_group, locks, conflicts)
-    local_current = None
-    if current is not None:
-        local_current = np.where(np.array([f == "" for f in forced]), current, -1)
-
-    built = [
-        _subproblem(
-            g,
-            k,
-            xy=xy,
-            homes=homes,
-            values=values,
-            tolerance=tolerance,
-            capacity=capacity,
-            locks=locks,
-            conflicts=conflicts,
-            current=local_current,
-            area_edges=area_edges,
-            max_edge_factor=max_edge_factor,
-            centre=centre,
-            max_moves=max_moves,
-            max_moved_share=max_moved_share,
-            names=names,
-            n_total=len(cust),
-            seed=seed,
-            starts=starts,
-            max_starts=max_starts,
-            kicks=kicks,
-            time_limit=time_limit,
-            region_size=region_size,
-        )
-        for k, g in enumerate(groups)
-    ]
-    jobs = [b for b in built if b is not None]
-    solutions = solve_subproblems([job[1] for job in jobs], executor, progress=report)
-    return _assemble(
-        cust,
-        rep,
-        groups,
-        jobs,
-        solutions,
+    ctx = DesignContext(
+        customers=cust,
+        reps=rep,
         names=names,
-        tolerance=tolerance,
         values=values,
+        tolerance=tolerance,
         capacity=capacity,
-        xy=xy,
-        homes=homes,
-        current=current,
-        forced=forced,
+        xy=project_km(cust["lon"].to_numpy(float), cust["lat"].to_numpy(float), origin=origin),
+        homes=project_km(
+            rep["home_lon"].to_numpy(float), rep["home_lat"].to_numpy(float), origin=origin
+        ),
+        locks=locks,
         conflicts=conflicts,
-        centre=centre,
-        seed=seed,
-        started=started,
+        current=current,
+        forced=_forced_notes(current, notes, c_group, r_group, locks, conflicts),
+        rep_groups=r_group,
+        area_edges=polygon_edges(areas) if areas is not None else None,
         areas=areas,
-        r_group=r_group,
+        centre=centre,
+        max_moves=max_moves,
+        max_moved_share=max_moved_share,
+        max_edge_factor=max_edge_factor,
+        seed=seed,
+        search=search,
+        started=started,
     )
+    free_current = ctx.free_current
+    built = [_subproblem(ctx, g, k, free_current) for k, g in enumerate(groups)]
+    jobs = [job for job in built if job is not None]
+    solutions = solve_subproblems([job.problem for job in jobs], executor, progress=report)
+    return assemble_plan(ctx, groups, jobs, solutions)
+
+
+def _search_options(
+    options: object, loose: dict[str, Any], problems: ProblemCollector
+) -> SearchOptions | None:
+    """The search settings: ``options``, else the loose keywords (checked into ``problems``).
+
+    ``None`` when a problem has been recorded (the caller raises them all).
+    """
+    if options is not None:
+        if not isinstance(options, SearchOptions):
+            problems.add("options", None, f"expected a SearchOptions, got {type(options).__name__}")
+            return None
+        defaults = SearchOptions()
+        given = [name for name, value in loose.items() if value != getattr(defaults, name)]
+        if given:
+            problems.add(
+                "options",
+                None,
+                "give the search settings in options= or as keywords, not both "
+                f"({', '.join(given)})",
+            )
+        return options
+    check_search_settings(
+        starts=loose["starts"],
+        max_starts=loose["max_starts"],
+        time_limit=loose["time_limit"],
+        region_size=loose["region_size"],
+        problems=problems,
+    )
+    return None if problems else SearchOptions(**loose)
 
 
 def _forced_notes(
@@ -374,69 +351,41 @@ def _forced_notes(
 
 
 def _subproblem(
-    group: Group,
-    ordinal: int,
-    *,
-    xy: FloatArray,
-    homes: FloatArray,
-    values: FloatArray,
-    tolerance: FloatArray,
-    capacity: FloatArray,
-    locks: IntArray,
-    conflicts: list[list[int]],
-    current: IntArray | None,
-    area_edges: IntArray | None,
-    max_edge_factor: float | None,
-    centre: str,
-    max_moves: int | None,
-    max_moved_share: Mapping[str, float] | None,
-    names: tuple[str, ...],
-    n_total: int,
-    seed: int,
-    starts: int,
-    max_starts: int,
-    kicks: int,
-    time_limit: float | None,
-    region_size: int | None,
-) -> tuple[Any, Subproblem, Any] | None:
-    """The arrays of one group's subproblem, on local indices (None when it has no customers)."""
+    ctx: DesignContext, group: Group, ordinal: int, current: IntArray | None
+) -> GroupJob | None:
+    """One group's subproblem, on local indices (``None`` when it has no customers).
+
+    ``current`` is every customer's current rep where the rules let it stay, else -1.
+    """
     idx, rp = group.customers, group.reps
     if len(idx) == 0 or len(rp) == 0:
         return None
-    local = np.full(len(xy), -1, dtype=np.int64)
+    local = np.full(len(ctx.xy), -1, dtype=np.int64)
     local[idx] = np.arange(len(idx))
     rep_local = {int(r): t for t, r in enumerate(rp.tolist())}
     pairs = None
-    if area_edges is not None:
-        inside = (local[area_edges[:, 0]] >= 0) & (local[area_edges[:, 1]] >= 0)
-        pairs = local[area_edges[inside]]
-    graph = neighbourhood_graph(xy[idx], pairs=pairs, max_edge_factor=max_edge_factor)
-    weights = values[idx].copy()
+    if ctx.area_edges is not None:
+        inside = (local[ctx.area_edges[:, 0]] >= 0) & (local[ctx.area_edges[:, 1]] >= 0)
+        pairs = local[ctx.area_edges[inside]]
+    graph = neighbourhood_graph(ctx.xy[idx], pairs=pairs, max_edge_factor=ctx.max_edge_factor)
+    weights = ctx.values[idx].copy()
     totals = weights.sum(axis=0)
-    tol = tolerance.copy()
-    share = capacity[rp] / capacity[rp].sum()
+    tol = ctx.tolerance.copy()
+    share = ctx.capacity[rp] / ctx.capacity[rp].sum()
     targets = np.outer(share, np.where(totals > 0, totals, 1.0))
     tol[totals <= 0] = np.inf
-    locked = np.array([rep_local.get(int(r), -1) if r >= 0 else -1 for r in locks[idx]])
+    locked = np.array([rep_local.get(int(r), -1) if r >= 0 else -1 for r in ctx.locks[idx]])
     local_conflicts = tuple(
-        tuple(int(local[k]) for k in conflicts[i] if local[k] >= 0) for i in idx.tolist()
+        tuple(int(local[k]) for k in ctx.conflicts[i] if local[k] >= 0) for i in idx.tolist()
     )
     cur = None
-    moves = None
-    moved_cap = None
     if current is not None:
         cur = np.array([rep_local.get(int(r), -1) if r >= 0 else -1 for r in current[idx]])
-        if max_moves is not None:
-            moves = math.floor(int(max_moves) * len(idx) / max(n_total, 1))
-        if max_moved_share:
-            moved_cap = np.full(len(names), np.inf)
-            for j, name in enumerate(names):
-                if name in max_moved_share:
-                    moved_cap[j] = float(max_moved_share[name]) * totals[j]
-    sub_seed = int(np.random.SeedSequence([seed, ordinal]).generate_state(1)[0])
+    moves, moved_cap = _move_budget(ctx, len(idx), totals)
+    search = ctx.search
     problem = Subproblem(
         name=group.name,
-        xy=xy[idx],
+        xy=ctx.xy[idx],
         indptr=graph.indptr,
         indices=graph.indices,
         weights=weights,
@@ -444,182 +393,34 @@ def _subproblem(
         tolerance=tol,
         locked=locked.astype(np.int64),
         conflicts=local_conflicts,
-        anchors=homes[rp],
-        use_homes=centre == "home",
+        anchors=ctx.homes[rp],
+        use_homes=ctx.centre == "home",
         current=None if cur is None else cur.astype(np.int64),
         max_moves=moves,
         max_moved=moved_cap,
-        seed=sub_seed,
-        starts=starts,
-        max_starts=max_starts,
-        kicks=kicks,
-        time_limit=time_limit,
-        region_size=region_size,
+        seed=int(np.random.SeedSequence([ctx.seed, ordinal]).generate_state(1)[0]),
+        starts=search.starts,
+        max_starts=search.max_starts,
+        kicks=search.kicks,
+        time_limit=search.time_limit,
+        region_size=search.region_size,
     )
-    return group, problem, graph
+    return GroupJob(group=group, problem=problem, graph=graph)
 
 
-def _reason_text(code: int, names: tuple[str, ...]) -> str:
-    if code >= 0:
-        return f"balance: {names[code]}"
-    if code == REASON_COMPACTNESS:
-        return "compactness"
-    if code == REASON_NONE:
-        return "rules"
-    return "balance search"
-
-
-def _assemble(
-    cust: pd.DataFrame,
-    rep: pd.DataFrame,
-    groups: list[Group],
-    jobs: list[tuple[Any, Subproblem, Any]],
-    solutions: list[SubSolution],
-    *,
-    names: tuple[str, ...],
-    tolerance: FloatArray,
-    values: FloatArray,
-    capacity: FloatArray,
-    xy: FloatArray,
-    homes: FloatArray,
-    current: IntArray | None,
-    forced: list[str],
-    conflicts: list[list[int]],
-    centre: str,
-    seed: int,
-    started: float,
-    areas: Any,
-    r_group: NDArray[np.object_],
-) -> TerritoryPlan:
-    """Put the subproblem solutions together into a :class:`TerritoryPlan`."""
-    n, p = len(cust), len(rep)
-    rep_of = np.full(n, -1, dtype=np.int64)
-    reason_code = np.full(n, REASON_NONE, dtype=np.int64)
-    components = np.zeros(p, dtype=np.int64)
-    added = pruned = 0
-    for (group, problem, graph), solution in zip(jobs, solutions, strict=True):
-        idx, rp = group.customers, group.reps
-        rep_of[idx] = rp[solution.labels]
-        reason_code[idx] = np.asarray(solution.reasons, dtype=np.int64)
-        components[rp] = components_per_territory(graph.edges(), solution.labels, len(rp))
-        added += graph.added_edges
-        pruned += graph.pruned_edges
-        del problem
-    assert (rep_of >= 0).all(), "every customer is assigned"
-    rep_ids = rep["rep_id"].to_numpy(dtype=object)
-    moved = np.zeros(n, dtype=bool)
-    reasons = [""] * n
-    if current is not None:
-        moved = (current >= 0) & (rep_of != current)
-        for i in range(n):
-            if forced[i] and (moved[i] or current[i] < 0):
-                reasons[i] = forced[i]
-            elif moved[i]:
-                reasons[i] = _reason_text(int(reason_code[i]), names)
-    assignment = pd.DataFrame(
-        {
-            "customer_id": cust["customer_id"].to_numpy(dtype=object),
-            "rep_id": rep_ids[rep_of],
-            "moved": moved,
-            "reason": reasons,
-        }
-    )
-    # Per territory figures.
-    load = np.zeros((p, len(names)))
-    np.add.at(load, rep_of, values)
-    table: dict[str, Any] = {
-        "rep_id": rep_ids,
-        "group": r_group,
-        "capacity": capacity,
-        "customers": np.bincount(rep_of, minlength=p),
-    }
-    out_rows = []
-    for g in groups:
-        if len(g.reps) == 0:
-            continue
-        totals = values[g.customers].sum(axis=0)
-        share = capacity[g.reps] / capacity[g.reps].sum()
-        for j, name in enumerate(names):
-            target = share * totals[j]
-            load_j = load[g.reps, j]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                dev = np.where(target > 0, load_j / target - 1.0, 0.0)
-            table.setdefault(name, np.zeros(p))[g.reps] = load_j
-            table.setdefault(f"{name}_target", np.zeros(p))[g.reps] = target
-            table.setdefault(f"{name}_deviation", np.zeros(p))[g.reps] = dev
-            for t in np.flatnonzero(np.abs(dev) > tolerance[j] + 1e-9).tolist():
-                out_rows.append(
-                    {
-                        "rep_id": rep_ids[g.reps[t]],
-                        "measure": name,
-                        "total": float(load_j[t]),
-                        "target": float(target[t]),
-                        "deviation": float(dev[t]),
-                        "tolerance": float(tolerance[j]),
-                        "excess": float(abs(dev[t]) - tolerance[j]),
-                    }
-                )
-    for name in names:  # reps of groups without customers
-        for column in (name, f"{name}_target", f"{name}_deviation"):
-            table.setdefault(column, np.zeros(p))
-    centres = np.zeros((p, 2))
-    if centre == "home":
-        centres = homes
-    else:
-        count = np.bincount(rep_of, minlength=p).astype(float)
-        for d in (0, 1):
-            centres[:, d] = np.bincount(rep_of, weights=xy[:, d], minlength=p)
-        centres = centres / np.maximum(count, 1.0)[:, None]
-    table["dispersion_km"] = dispersion_km(xy, rep_of, centres, p)
-    table["diameter_km"] = diameters_km(xy, rep_of, p)
-    table["components"] = components
-    table["contiguous"] = components <= 1
-    territories = pd.DataFrame(table)
-    out_of_tolerance = pd.DataFrame(
-        out_rows,
-        columns=["rep_id", "measure", "total", "target", "deviation", "tolerance", "excess"],
-    )
-    plan = TerritoryPlan(
-        assignment=assignment,
-        territories=territories,
-        out_of_tolerance=out_of_tolerance,
-        measures=names,
-        tolerances={m: float(t) for m, t in zip(names, tolerance, strict=True)},
-        centre=centre,
-        seed=seed,
-        seconds=time.perf_counter() - started,
-        graph_edges_added=added,
-        graph_edges_pruned=pruned,
-        locations=pd.DataFrame(
-            {
-                "customer_id": assignment["customer_id"],
-                "lon": cust["lon"].to_numpy(float),
-                "lat": cust["lat"].to_numpy(float),
-            }
-        ),
-        areas=areas,
-    )
-    _warn(plan)
-    return plan
-
-
-def _warn(plan: TerritoryPlan) -> None:
-    """Log a warning for every measure out of tolerance and for split territories."""
-    if not plan.balanced:
-        worst = plan.out_of_tolerance.groupby("measure")["excess"].agg(["max", "size"])
-        logger.warning(
-            "territories: tolerances not met for %s",
-            "; ".join(
-                f"{m} in {int(r['size'])} territories (up to {r['max']:.1%} beyond ±"
-                f"{plan.tolerances[str(m)]:.1%})"
-                for m, r in worst.iterrows()
-            ),
-        )
-    split = plan.territories[plan.territories["components"] > 1]
-    if len(split):
-        logger.warning(
-            "territories: %d territories are in several parts (rep_id: %s); locks or pairs "
-            "may force this",
-            len(split),
-            ", ".join(map(str, split["rep_id"].head(5))),
-        )
+def _move_budget(
+    ctx: DesignContext, n_customers: int, totals: FloatArray
+) -> tuple[int | None, FloatArray | None]:
+    """A group's realignment budget: its share of ``max_moves``, and per measure the cap."""
+    if ctx.current is None:
+        return None, None
+    moves = None
+    moved_cap = None
+    if ctx.max_moves is not None:
+        moves = math.floor(int(ctx.max_moves) * n_customers / max(len(ctx.customers), 1))
+    if ctx.max_moved_share:
+        moved_cap = np.full(len(ctx.names), np.inf)
+        for j, name in enumerate(ctx.names):
+            if name in ctx.max_moved_share:
+                moved_cap[j] = float(ctx.max_moved_share[name]) * totals[j]
+    return moves, moved_cap

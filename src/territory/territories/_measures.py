@@ -7,9 +7,11 @@ weighted) target. Two names are special:
     One per customer.
 ``workload``
     The ``workload`` column when the customers table has one; otherwise minutes per
-    cycle estimated as ``visits_per_cycle * (service_minutes + travel)`` where travel
-    is the travel time from the customer to its nearest other customer (one leg per
-    visit: a route arrives at every stop from somewhere nearby).
+    cycle from :func:`territory.workload.estimate_workload`, the estimate the route
+    planner's assignment uses: ``visits_per_cycle * (service_minutes +
+    WORK_NEIGHBOUR_FACTOR x trip to the nearest other visited customer + HOME_SHARE x trip
+    from the nearest rep home)``. The rep is not known before the design, so the home
+    trip is from the nearest home; without reps the home term is 0.
 
 Any other name is a numeric, non-negative column of the customers table (``potential``,
 ``sales`` ...).
@@ -25,92 +27,71 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from territory.errors import ProblemCollector
-from territory.travel import Points, TravelModel
+from territory.tables import check_total_finite, numeric_column
+from territory.travel import TravelModel
+from territory.workload import estimate_workload
 
-__all__ = ["measure_values", "travel_to_nearest_minutes"]
+__all__ = ["measure_values", "workload_minutes"]
 
 FloatArray = NDArray[np.float64]
 
-#: Rows per block when travel to the nearest neighbour is looked up.
-_BLOCK = 512
 
-
-def travel_to_nearest_minutes(customers: pd.DataFrame, travel: TravelModel) -> FloatArray:
-    """Travel minutes from each customer to its nearest other customer.
-
-    The nearest customer is found by straight-line distance; the minutes come from
-    ``travel`` in blocks, so no full matrix is built.
+def workload_minutes(
+    customers: pd.DataFrame,
+    visits: FloatArray,
+    service: FloatArray,
+    travel: TravelModel,
+    *,
+    reps: pd.DataFrame | None = None,
+) -> FloatArray:
+    """Estimated minutes per cycle of each customer (:mod:`territory.workload`).
 
     Parameters
     ----------
     customers
         Validated customers (``customer_id``, ``lon``, ``lat``).
+    visits, service
+        Visits per cycle and minutes per visit of each customer.
     travel
         The travel model.
+    reps
+        Reps with homes: the home term is charged from the nearest home (the rep is
+        not known yet). Without reps it is 0.
 
     Returns
     -------
     numpy.ndarray
-        Minutes per customer (0 for a lone customer).
+        Minutes per customer.
     """
-    from scipy.spatial import cKDTree
-
-    from territory.territories._graph import project_km
-
-    n = len(customers)
-    if n < 2:
-        return np.zeros(n)
-    points = Points.from_frame(customers, id_column="customer_id")
-    xy = project_km(points.lon, points.lat)
-    _, nearest = cKDTree(xy).query(xy, k=2)
-    other = nearest[:, 1]
-    minutes = np.empty(n)
-    for start in range(0, n, _BLOCK):
-        rows = np.arange(start, min(start + _BLOCK, n))
-        block = travel.matrix(points.take(rows), points.take(other[rows])).minutes
-        minutes[rows] = np.diagonal(block)
+    frame = pd.DataFrame(
+        {
+            "customer_id": customers["customer_id"].to_numpy(),
+            "lon": customers["lon"].to_numpy(dtype=float),
+            "lat": customers["lat"].to_numpy(dtype=float),
+            "visits_per_cycle": visits,
+            "service_minutes": service,
+        }
+    )
+    estimate = estimate_workload(
+        frame, reps if reps is not None and len(reps) else None, travel=travel
+    )
+    minutes = estimate.customers["minutes"].to_numpy(dtype=float)
     return np.where(np.isfinite(minutes), minutes, 0.0)
 
 
 def _numeric_column(
     customers: pd.DataFrame, column: str, problems: ProblemCollector
 ) -> FloatArray | None:
-    ids = customers["customer_id"]
-    raw = customers[column]
-    values = pd.to_numeric(raw, errors="coerce")
-    bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
-    if bad.any():
-        problems.add(
-            "customers",
-            column,
-            f"has {int(bad.sum())} missing or non-numeric values (a balance measure needs "
-            "a number for every customer)",
-            list(ids[bad.to_numpy()]),
-            id_column="customer_id",
-        )
+    """A balance measure: a finite number >= 0 for every customer, with a finite total."""
+    before = len(problems.problems)
+    values = numeric_column(customers, column, table="customers", problems=problems)
+    if len(problems.problems) > before:
         return None
-    negative = values < 0
-    if negative.any():
-        problems.add(
-            "customers",
-            column,
-            f"has {int(negative.sum())} negative values",
-            list(ids[negative.to_numpy()]),
-            id_column="customer_id",
-        )
-        return None
-    array = values.to_numpy(dtype=float)
-    with np.errstate(over="ignore"):
-        total = float(array.sum())
-    if not np.isfinite(total):  # totals, targets and deviations would be infinite
-        problems.add(
-            "customers",
-            column,
-            "adds up to more than the largest float (about 1.8e308); give the measure in a "
-            "larger unit",
-        )
-        return None
-    return array
+    if not check_total_finite(
+        values, table="customers", column=column, problems=problems, what="measure"
+    ):
+        return None  # totals, targets and deviations would be infinite
+    return values
 
 
 def measure_values(
@@ -119,6 +100,7 @@ def measure_values(
     *,
     travel: TravelModel,
     problems: ProblemCollector,
+    reps: pd.DataFrame | None = None,
 ) -> tuple[tuple[str, ...], FloatArray, FloatArray]:
     """Values of every balance measure for every customer.
 
@@ -132,6 +114,10 @@ def measure_values(
         Travel model for the workload estimate.
     problems
         Collects every problem found.
+    reps
+        Validated reps (``rep_id, home_lon, home_lat``). When given, the estimated
+        workload charges each customer its share of the trip from the nearest rep home
+        (as grading's capacity check does); without reps the home term is 0.
 
     Returns
     -------
@@ -180,7 +166,7 @@ def measure_values(
                 if visits is None or service is None:
                     column = None
                 else:
-                    column = visits * (service + travel_to_nearest_minutes(customers, travel))
+                    column = workload_minutes(customers, visits, service, travel, reps=reps)
         elif name not in customers.columns:
             problems.add(
                 "customers",

@@ -163,7 +163,7 @@ class TerritoryPlan:
         With area units (postcodes, counties) a territory is the union of its areas.
         Otherwise it is the union of its customers' Voronoi cells, clipped to the region,
         so that neighbouring territories share borders and never overlap (see
-        ``territory.territories._shapes``).
+        ``territory.territories.shapes``).
 
         Parameters
         ----------
@@ -181,7 +181,7 @@ class TerritoryPlan:
         import geopandas as gpd
         import shapely
 
-        from territory.territories._shapes import voronoi_shapes
+        from territory.territories.shapes import voronoi_shapes
 
         reps = self.territories["rep_id"].to_numpy(dtype=object)
         position = {rep: i for i, rep in enumerate(reps)}

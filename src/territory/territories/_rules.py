@@ -24,6 +24,8 @@ from numpy.typing import NDArray
 
 from territory.eligibility import COMPANY, Eligibility, eligibility_from_tables, rep_sides
 from territory.errors import ProblemCollector
+from territory.tables import numeric_column
+from territory.tables.columns import ids_where
 
 __all__ = [
     "COMPANY",
@@ -116,18 +118,19 @@ def capacities(reps: pd.DataFrame, problems: ProblemCollector) -> NDArray[np.flo
     """Capacity of every rep (share of a full-time territory; default 1)."""
     if "capacity" not in reps.columns:
         return np.ones(len(reps))
-    values = pd.to_numeric(reps["capacity"], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(values) | (values <= 0)
-    if bad.any():
+    values = numeric_column(
+        reps, "capacity", table="reps", problems=problems, id_column="rep_id", allow_negative=True
+    )
+    not_positive = np.isfinite(values) & (values <= 0)
+    if not_positive.any():
         problems.add(
             "reps",
             "capacity",
-            f"has {int(bad.sum())} values that are not positive numbers",
-            reps["rep_id"].to_numpy(dtype=object)[bad],
+            f"has {int(not_positive.sum())} values that are not positive numbers",
+            ids_where(reps["rep_id"], not_positive),
             id_column="rep_id",
         )
-        values = np.where(bad, 1.0, values)
-    return values
+    return np.where(np.isfinite(values) & ~not_positive, values, 1.0)
 
 
 def lock_targets(

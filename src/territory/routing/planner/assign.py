@@ -9,13 +9,15 @@ fixed rep is checked against that rep only; any other customer against the
 the homes of each side; the eligible ones are then ranked by travel time). No matrix
 larger than one rep's candidate customers is ever built.
 
-Workload (one estimate for the whole planner): a customer served by rep ``r`` costs
+Workload is the one estimate of :mod:`territory.workload` (shared with grading's capacity
+check and the territories' ``workload`` measure): a customer served by rep ``r`` costs
 ``visits x (service + WORK_NEIGHBOUR_FACTOR x nearest-neighbour trip + HOME_SHARE x
-one-way trip from r's home)``; both factors were calibrated against routed plans (see
-their definitions). The per-visit travel handed to each rep's day balancing
-(``travel_per_visit``) is the smaller :data:`NEIGHBOUR_FACTOR` multiple, because the
-day balancing reserves the trips from home separately. A rep's capacity is its working
-minutes in the cycle; the assignment fills at most ``1 - SAFETY_MARGIN`` of it.
+one-way trip from r's home)``, with the nearest-neighbour trip priced at the median
+minutes per straight km of the reps' trips to their candidate customers. The per-visit
+travel handed to each rep's day balancing (``travel_per_visit``) is the smaller
+:data:`NEIGHBOUR_FACTOR` multiple, because the day balancing reserves the trips from
+home separately. A rep's capacity is its working minutes in the cycle; the assignment
+fills at most ``1 - SAFETY_MARGIN`` of it.
 
 Assignment: the customers with a fixed rep, or a single eligible one, are placed first.
 The others are split among their eligible reps by the linear relaxation of the
@@ -45,6 +47,7 @@ from numpy.typing import NDArray
 from scipy.optimize import linprog
 from scipy.spatial import cKDTree
 
+from territory.geometry import unit_vectors
 from territory.routing.cycle import Cycle
 from territory.routing.patterns import enumerate_patterns, required_gap
 from territory.routing.planner.inputs import NO_DAILY_MAX, PlanInputs
@@ -55,9 +58,25 @@ from territory.routing.planner.unplanned import (
     single_visit_status,
 )
 from territory.tables import WEEKDAY_NAMES
-from territory.travel import EARTH_RADIUS_KM, Points, TravelModel
+from territory.travel import Points, TravelModel
+from territory.workload import (
+    HOME_SHARE,
+    SAFETY_MARGIN,
+    WORK_NEIGHBOUR_FACTOR,
+    customer_minutes,
+    minutes_per_km,
+    neighbour_km,
+)
 
-__all__ = ["Assignment", "assign_customers", "cycle_days_mask", "rep_lunch"]
+__all__ = [
+    "HOME_SHARE",
+    "SAFETY_MARGIN",
+    "WORK_NEIGHBOUR_FACTOR",
+    "Assignment",
+    "assign_customers",
+    "cycle_days_mask",
+    "rep_lunch",
+]
 
 logger = logging.getLogger("territory")
 
@@ -69,20 +88,8 @@ CANDIDATE_REPS = 12
 #: Travel to the nearest neighbour times this factor is the travel between stops that
 #: the day balancing of each rep's plan reserves per visit (``travel_per_visit``).
 NEIGHBOUR_FACTOR = 1.5
-#: The workload's travel per visit: this factor times the travel to the nearest
-#: neighbour, plus :data:`HOME_SHARE` times the one-way trip from the rep's home.
-#: Least squares of the routed travel per rep on these two sums, over plans of the
-#: sample region with homes at random customers (2,000 customers / 27 reps and 10,000 /
-#: 100, 30-60 s): 2.7-2.9 and 0.14-0.16. With them a busy rep's (over 80 % of its time)
-#: routed work is on average 2 % above the estimate, standard deviation 5 %; the former
-#: 1.5 and 0.2 were 6 % below it, standard deviation 6 %.
-WORK_NEIGHBOUR_FACTOR = 2.8
-#: Share of the one-way trip from home charged to each visit (see above).
-HOME_SHARE = 0.15
-#: Share of each rep's working minutes kept free of estimated work. On 10,000 customers
-#: and 100 reps living among them (60 s), 0.08 left 4 visits unplanned for capacity
-#: next to a rep under 90 % of its time; 0.12 left none, for 3 % more travel per visit.
-SAFETY_MARGIN = 0.12
+# WORK_NEIGHBOUR_FACTOR, HOME_SHARE and SAFETY_MARGIN live in territory.workload (with
+# how they were calibrated); they are imported above and re-exported here.
 #: Price of one minute of estimated work above a rep's room, in the units of the
 #: assignment cost (visit-minutes of one-way trip); far above any trip.
 OVERFLOW_PRICE = 1000.0
@@ -165,11 +172,6 @@ class _Trips:
     minutes_per_km: float
 
 
-def _unit(lon: FloatArray, lat: FloatArray) -> FloatArray:
-    lo, la = np.radians(lon), np.radians(lat)
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-
-
 def _candidates(inputs: PlanInputs) -> list[list[int]]:
     """The fixed rep, else the :data:`CANDIDATE_REPS` nearest homes of reps that may serve.
 
@@ -179,8 +181,8 @@ def _candidates(inputs: PlanInputs) -> list[list[int]]:
     """
     n = inputs.n_customers
     rules = inputs.eligibility
-    homes = _unit(inputs.home_lon, inputs.home_lat)
-    points = _unit(inputs.lon, inputs.lat)
+    homes = unit_vectors(inputs.home_lon, inputs.home_lat)
+    points = unit_vectors(inputs.lon, inputs.lat)
     free = [i for i in range(n) if inputs.rep[i] < 0]
     by_side: dict[str, list[int]] = {}
     for i in free:
@@ -216,7 +218,9 @@ def _trips(
             by_rep.setdefault(r, []).append(i)
     out_minutes: dict[tuple[int, int], float] = {}
     status: dict[tuple[int, int], int] = {}
-    km_ratio: list[float] = []
+    ratio_minutes: list[FloatArray] = []
+    ratio_km: list[FloatArray] = []
+    ratio_rep: list[int] = []
     customer_points = Points(inputs.customer_ids, inputs.lon, inputs.lat)
     for r, members in sorted(by_rep.items()):
         home = Points(
@@ -227,9 +231,9 @@ def _trips(
         out = travel.matrix(home, pts).minutes[0]
         back = travel.matrix(pts, home).minutes[:, 0]
         straight = travel.straight_km(home, pts)[0]
-        usable = (straight > 0.5) & np.isfinite(out)
-        if usable.any():
-            km_ratio.append(float(out[usable].sum() / straight[usable].sum()))
+        ratio_minutes.append(out)
+        ratio_km.append(straight)
+        ratio_rep.extend([r] * len(members))
         codes = single_visit_status(
             out,
             back,
@@ -245,19 +249,17 @@ def _trips(
         for j, i in enumerate(members):
             out_minutes[(i, r)] = float(both[j]) / 2.0
             status[(i, r)] = int(codes[j]) if finite[j] else TOO_FAR
-    minutes_per_km = float(np.median(km_ratio)) if km_ratio else 1.5
-    return _Trips(out_minutes, status, minutes_per_km)
+    ratio = minutes_per_km(
+        np.concatenate(ratio_minutes) if ratio_minutes else np.zeros(0),
+        np.concatenate(ratio_km) if ratio_km else np.zeros(0),
+        ratio_rep,
+    )
+    return _Trips(out_minutes, status, ratio)
 
 
-def _travel_per_visit(inputs: PlanInputs, minutes_per_km: float) -> FloatArray:
-    """Estimated travel minutes per visit: a multiple of the nearest-neighbour trip."""
-    n = inputs.n_customers
-    if n < 2:
-        return np.zeros(n)
-    points = _unit(inputs.lon, inputs.lat)
-    chord, _ = cKDTree(points).query(points, k=2)
-    nn_km = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord[:, 1] / 2.0, 0.0, 1.0))
-    return np.asarray(NEIGHBOUR_FACTOR * nn_km * minutes_per_km, dtype=float)
+def _neighbour_minutes(inputs: PlanInputs, minutes_per_km: float) -> FloatArray:
+    """Minutes of each customer's trip to its nearest neighbour (km x minutes per km)."""
+    return np.asarray(neighbour_km(inputs.lon, inputs.lat) * minutes_per_km, dtype=float)
 
 
 def _eligibility(
@@ -439,14 +441,15 @@ def assign_customers(inputs: PlanInputs, cycle: Cycle, travel: TravelModel) -> A
     needed = [int(i) for i in np.flatnonzero(inputs.visits > 0)]
     candidates = _candidates(inputs)
     trips = _trips(inputs, travel, candidates, needed)
-    per_visit = _travel_per_visit(inputs, trips.minutes_per_km)
-    between = per_visit * (WORK_NEIGHBOUR_FACTOR / NEIGHBOUR_FACTOR)
+    neighbour = _neighbour_minutes(inputs, trips.minutes_per_km)
+    per_visit = NEIGHBOUR_FACTOR * neighbour
     eligible, reason, detail = _eligibility(inputs, cycle, candidates, needed, trips)
     out = trips.out_minutes
 
     def workload(i: int, r: int) -> float:
-        per = inputs.service[i] + between[i] + HOME_SHARE * out[(i, r)]
-        return float(inputs.visits[i] * per)
+        return customer_minutes(
+            float(inputs.visits[i]), float(inputs.service[i]), float(neighbour[i]), out[(i, r)]
+        )
 
     capacity = _capacity(inputs, cycle, _minutes_per_visit(inputs, needed, eligible, workload))
 

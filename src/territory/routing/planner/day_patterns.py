@@ -5,9 +5,10 @@ frequency (then workload) on the valid pattern that minimises the distance from 
 customer to the centres of the pattern's days, a load penalty (convex, so days stay
 balanced; steep beyond the day's capacity) and a small penalty per point of
 :func:`~territory.routing.patterns.irregularity`. Centres start from a weighted
-k-means with one cluster per working weekday (the same weekday of every week shares a
-centre, so routes tend to repeat week to week); a few passes then move the centres to
-their days' customers and re-place each customer.
+k-means (:func:`territory.geometry.weighted_kmeans`) with one cluster per working
+weekday (the same weekday of every week shares a centre, so routes tend to repeat week
+to week); a few passes then move the centres to their days' customers and re-place
+each customer.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
+
+from territory.geometry import weighted_kmeans
 
 __all__ = ["choose_patterns", "pattern_costs"]
 
@@ -27,34 +30,8 @@ REGULARITY_MINUTES = 10.0
 OVERLOAD_WEIGHT = 20.0
 #: Improvement passes after the greedy placement.
 PASSES = 3
-
-
-def _kmeans(points: FloatArray, weights: FloatArray, k: int, seed: int) -> FloatArray:
-    """Weighted k-means (Lloyd, k-means++ start); deterministic for ``seed``."""
-    rng = np.random.default_rng(seed)
-    n = len(points)
-    if n == 0:
-        return np.zeros((k, 2))
-    first = int(rng.integers(n))
-    centres = [points[first]]
-    for _ in range(1, k):
-        d2 = np.min(((points[:, None, :] - np.asarray(centres)[None]) ** 2).sum(-1), axis=1)
-        p = d2 * weights
-        total = p.sum()
-        pick = int(rng.choice(n, p=p / total)) if total > 0 else int(rng.integers(n))
-        centres.append(points[pick])
-    c = np.asarray(centres, dtype=float)
-    for _ in range(20):
-        label = np.argmin(((points[:, None, :] - c[None]) ** 2).sum(-1), axis=1)
-        new = c.copy()
-        for j in range(k):
-            mask = label == j
-            if mask.any():
-                new[j] = np.average(points[mask], axis=0, weights=weights[mask] + 1e-9)
-        if np.allclose(new, c):
-            break
-        c = new
-    return c
+#: Most Lloyd steps of the k-means that places the first day centres.
+KMEANS_STEPS = 20
 
 
 def pattern_costs(
@@ -153,7 +130,9 @@ def choose_patterns(
     weekly = float((freq * work).sum()) * len(working) / max(1, int((capacity > 0).sum()))
     needed = int(np.ceil(weekly / max(float(capacity.max()), 1.0)))
     k = max(1, min(len(working), n, needed))
-    clusters = _kmeans(xy, freq * work, k, seed)
+    # the first centre drawn uniformly: drawn by weight, it sends the search of tight
+    # one-rep cycles into a worse basin (benchmarks/rep_cycles.py instance 0)
+    clusters = weighted_kmeans(xy, freq * work, k, seed, steps=KMEANS_STEPS, first_by_weight=False)
     # clusters in angular order around their mean, mapped onto working weekdays in order
     middle = clusters.mean(axis=0)
     order = np.argsort(np.arctan2(*(clusters - middle).T[::-1]))

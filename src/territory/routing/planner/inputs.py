@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from territory.eligibility import COMPANY, RULES, Eligibility, eligibility_from_tables
 from territory.errors import InfeasibleError, ProblemCollector
 from territory.routing.cycle import Cycle
-from territory.tables import WEEKDAY_NAMES, validate_customers, validate_reps
+from territory.tables import WEEKDAY_NAMES, numeric_column, validate_customers, validate_reps
 
 __all__ = ["GRADE_PRIORITY", "NO_DAILY_MAX", "PlanInputs", "prepare_inputs"]
 
@@ -95,26 +95,10 @@ def _priorities(frame: pd.DataFrame, problems: ProblemCollector) -> FloatArray:
     """Numeric priority per customer: ``priority`` when given, else from ``grade``."""
     ids = frame["customer_id"]
     if "priority" in frame.columns:
-        values = pd.to_numeric(frame["priority"], errors="coerce").astype(float)
-        bad = values.isna()
-        if bad.any():
-            problems.add(
-                "customers",
-                "priority",
-                f"has {int(bad.sum())} missing or non-numeric values",
-                list(ids[bad]),
-                id_column="customer_id",
-            )
-        infinite = np.isinf(values.to_numpy())
-        if infinite.any():
-            problems.add(
-                "customers",
-                "priority",
-                f"has {int(infinite.sum())} infinite values",
-                list(ids[infinite]),
-                id_column="customer_id",
-            )
-        return np.asarray(values.where(np.isfinite(values), 0.0), dtype=float)
+        values = numeric_column(
+            frame, "priority", table="customers", problems=problems, allow_negative=True
+        )
+        return np.where(np.isfinite(values), values, 0.0)
     if "grade" in frame.columns:
         grades = frame["grade"].astype(object)
         text = [

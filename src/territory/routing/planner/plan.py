@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from territory.errors import InfeasibleError, ValidationError
+from territory.geometry import project_km
 from territory.progress import Progress, resolve_progress
 from territory.routing.budget import Budget
 from territory.routing.cycle import Cycle
@@ -49,7 +50,6 @@ RESULT_SECONDS_PER_CUSTOMER = 0.0005
 RESULT_SHARE = 0.1
 #: Deterministic work limit of each engine call (solutions visited by the search).
 ENGINE_ITERATIONS = 40
-_KM_PER_DEGREE = 111.195
 
 
 def _check_arguments(
@@ -95,13 +95,8 @@ def _workers(executor: Executor | None) -> int:
 
 
 def _local_xy(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Equirectangular projection around the mean, in km."""
-    if len(lon) == 0:
-        return np.zeros((0, 2))
-    lat0 = float(np.mean(lat))
-    x = (lon - float(np.mean(lon))) * _KM_PER_DEGREE * math.cos(math.radians(lat0))
-    y = (lat - lat0) * _KM_PER_DEGREE
-    return np.column_stack([x, y])
+    """Equirectangular projection around the mean, in km (``geometry.project_km``)."""
+    return project_km(lon, lat)
 
 
 def _rep_matrix(
