@@ -152,3 +152,13 @@ def test_missing_deals_still_count_as_none():
     """A rep without deals (NaN) adds only the names below the band: 60 - 50 = 10."""
     out = prospect_check({"R1": 50, "R2": 70}, deals={"R1": float("nan"), "R2": 1})
     assert out["to_add"].tolist() == [10, 5]
+
+
+def test_reconcile_names_bad_plan_values(allocation):
+    """A text and an infinite commitment are named with their units."""
+    plans = pd.DataFrame({"unit": ["R1", "R2", "R3"], "value": ["soon", float("inf"), 5.0]})
+    with pytest.raises(ValidationError) as caught:
+        reconcile(allocation, plans)
+    text = str(caught.value)
+    assert "plans: column 'value' has 1 non-numeric values (unit: 'R1')" in text
+    assert "plans: column 'value' has 1 infinite values (unit: 'R2')" in text

@@ -118,6 +118,22 @@ def test_dealer_flag_needs_two_quarters_running() -> None:
     assert "flagged: D3" in card.summary()
 
 
+def test_dealer_flag_column_outside_the_weights_is_read_as_numbers() -> None:
+    """A raw flag column outside the weights: numbers flag, text (D2 thrice) is an error."""
+    metrics = DEALERS.assign(visits=["5"] * 3 + [3, 8, 8] + [2, 9, 9])
+    card = dealer_scorecard(metrics, weights={"achievement": 1}, threshold=4, flag_column="visits")
+    assert card.flagged()[["dealer_id", "quarter"]].values.tolist() == [["D1", "2026Q3"]]
+    with pytest.raises(
+        ValidationError,
+        match=r"metrics: column 'visits' has 3 non-numeric values \(dealer_id: 'D2'\)",
+    ):
+        dealer_scorecard(
+            metrics.assign(visits=[5, "many", 5] * 3),
+            weights={"achievement": 1},
+            flag_column="visits",
+        )
+
+
 def test_dealer_scores_rank_within_each_quarter() -> None:
     """Ranks restart every quarter; a score threshold flags the last dealer of Q2 and Q3."""
     card = dealer_scorecard(DEALERS, threshold=40.0)

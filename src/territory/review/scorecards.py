@@ -277,8 +277,18 @@ def dealer_scorecard(
     if flag_column != "score" and flag_column not in frame.columns:
         raise ValidationError(f"metrics: column '{flag_column}' (flag_column) is missing")
     table = _score(frame, norm, id_column, "_q", lower_is_better, method, issues)
-    value = table[flag_column].astype(float)
-    table["below_threshold"] = (value < threshold).to_numpy()
+    flag_values = numeric_column(
+        table,
+        flag_column,
+        table="metrics",
+        problems=problems,
+        id_column=id_column,
+        allow_missing=True,
+        allow_negative=True,
+    )
+    problems.raise_if_any()
+    with np.errstate(invalid="ignore"):
+        table["below_threshold"] = flag_values < threshold
     table = table.sort_values([id_column, "_q"], kind="stable").reset_index(drop=True)
     run = np.zeros(len(table), dtype=int)
     ids = table[id_column].to_numpy()

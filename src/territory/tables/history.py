@@ -37,6 +37,7 @@ from territory.tables.months import (
     month_label,
     month_labels,
     month_numbers,
+    parse_distinct,
     parse_month,
 )
 
@@ -133,27 +134,16 @@ def _day_numbers(
     problems: ProblemCollector,
 ) -> IntArray:
     """Day numbers of a date column, parsing each distinct value once."""
-    codes_, uniques = pd.factorize(values)
-    codes = np.asarray(codes_, dtype=np.int64)
-    parsed = np.full(len(uniques) + 1, _BAD_DAY, dtype=np.int64)
-    unreadable: list[str] = []
-    for i, value in enumerate(uniques):
-        try:
-            parsed[i] = _day_number(value)
-        except (TypeError, ValueError, OverflowError):
-            unreadable.append(repr(value))
-    days = parsed[codes]
-    bad = days == _BAD_DAY
-    if bad.any():
-        shown = [*unreadable[:3], *(["missing"] if (codes < 0).any() else [])]
-        problems.add(
-            table,
-            column,
-            f"has {int(bad.sum())} values that are not dates: {', '.join(shown)}",
-            ids_where(ids, bad),
-            id_column=id_column,
-        )
-    return days
+    return parse_distinct(
+        values,
+        _day_number,
+        table=table,
+        column=column,
+        ids=ids,
+        id_column=id_column,
+        problems=problems,
+        expected="dates",
+    )
 
 
 def _check_window_months(window_months: int | None, table: str) -> None:

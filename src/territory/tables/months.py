@@ -23,7 +23,7 @@ the column, some of the unreadable values and the ids of their rows.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import numpy as np
@@ -41,6 +41,7 @@ __all__ = [
     "month_labels",
     "month_number",
     "month_numbers",
+    "parse_distinct",
     "parse_month",
     "parse_months",
     "require_month",
@@ -227,13 +228,44 @@ def month_numbers(
     numpy.ndarray
         int64 month numbers.
     """
+    return parse_distinct(
+        values,
+        month_number,
+        table=table,
+        column=column,
+        ids=ids,
+        id_column=id_column,
+        problems=problems,
+        expected=expected,
+    )
+
+
+def parse_distinct(
+    values: pd.Series,
+    parse: Callable[[object], int],
+    *,
+    table: str,
+    column: str,
+    ids: pd.Series,
+    id_column: str,
+    problems: ProblemCollector,
+    expected: str,
+) -> IntArray:
+    """``parse`` of every value of a column, each distinct value parsed once.
+
+    A value ``parse`` refuses (``TypeError``, ``ValueError``, ``OverflowError``) and a
+    missing value become :data:`BAD_MONTH`, and are recorded as one problem that shows
+    up to three of them and names the ids of their rows (``expected`` says what the
+    column should hold). Months (:func:`month_numbers`) and dates
+    (:func:`territory.tables.history.read_history`) are read through it.
+    """
     codes_, uniques = pd.factorize(values)
     codes = np.asarray(codes_, dtype=np.int64)
     parsed = np.full(len(uniques) + 1, BAD_MONTH, dtype=np.int64)  # the last: missing
     unreadable: list[str] = []
     for i, value in enumerate(uniques):
         try:
-            parsed[i] = month_number(value)
+            parsed[i] = parse(value)
         except (TypeError, ValueError, OverflowError):
             unreadable.append(repr(value))
     numbers = parsed[codes]
