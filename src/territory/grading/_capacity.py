@@ -22,7 +22,6 @@ from scipy.spatial import cKDTree
 from territory.eligibility import eligibility
 from territory.errors import InfeasibleError, ProblemCollector, ValidationError
 from territory.geometry import unit_vectors
-from territory.grading._inputs import customer_index, numeric_column, positions_of
 from territory.grading._result import json_safe
 from territory.tables import (
     MAX_VISITS_PER_CYCLE,
@@ -30,6 +29,8 @@ from territory.tables import (
     validate_customers,
     validate_reps,
 )
+from territory.tables.columns import numeric_column, positions_of
+from territory.tables.customers import customer_index
 from territory.travel import TravelModel
 from territory.workload import SAFETY_MARGIN, estimate_workload
 

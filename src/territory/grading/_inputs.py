@@ -1,34 +1,11 @@
-"""The tables grading takes are read in :mod:`territory.tables`; grading's own helpers.
-
-:func:`customer_index`, :func:`numeric_column`, :func:`read_history` and
-:class:`History` are re-exported from :mod:`territory.tables` for the grading schemes.
-"""
+"""Grading's own score helper; the tables grading reads live in :mod:`territory.tables`."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
-from territory.tables.columns import numeric_column, positions_of
-from territory.tables.customers import customer_index
-from territory.tables.history import MAX_WINDOW_MONTHS, History, read_history
-from territory.tables.months import month_label, parse_month
-
-__all__ = [
-    "MAX_WINDOW_MONTHS",
-    "History",
-    "as_str_array",
-    "customer_index",
-    "grade_from_thresholds",
-    "month_label",
-    "numeric_column",
-    "parse_month",
-    "positions_of",
-    "read_history",
-]
+__all__ = ["grade_from_thresholds"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -46,8 +23,3 @@ def grade_from_thresholds(score: FloatArray, thresholds: tuple[float, ...]) -> I
     for t in thresholds:
         index += score < t
     return index
-
-
-def as_str_array(values: Any) -> NDArray[np.object_]:
-    """Values as a numpy object array of str."""
-    return np.asarray(pd.Series(values).astype(str).to_numpy(dtype=object), dtype=object)

@@ -11,8 +11,10 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from territory.errors import ProblemCollector, ValidationError
-from territory.grading._inputs import customer_index, numeric_column, read_history
 from territory.grading._result import GRADE_LABELS, Grades
+from territory.tables.columns import numeric_column
+from territory.tables.customers import customer_index
+from territory.tables.history import read_history
 
 __all__ = ["RelationshipPotentialMatrix"]
 

@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 
 from territory.errors import ValidationError
-from territory.grading._inputs import customer_index, month_label, read_history
 from territory.grading._result import GRADE_LABELS, Grades
+from territory.tables.customers import customer_index
+from territory.tables.history import read_history
+from territory.tables.months import month_label
 
 __all__ = ["ParetoABC"]
 

@@ -12,9 +12,9 @@ import pandas as pd
 
 from territory.errors import ProblemCollector, ValidationError
 from territory.grading._capacity import Calibration, CapacityCheck, calibrate, capacity_check
-from territory.grading._inputs import customer_index
 from territory.grading._result import Grades
 from territory.tables import WEEKDAY_NAMES, parse_weekdays
+from territory.tables.customers import customer_index
 from territory.travel import TravelModel
 
 if TYPE_CHECKING:

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from territory.errors import ProblemCollector, ValidationError
-from territory.grading._inputs import customer_index, positions_of
 from territory.grading._result import Grades
+from territory.tables.columns import positions_of
+from territory.tables.customers import customer_index
 
 __all__ = ["StableGrading"]
 

@@ -14,8 +14,10 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from territory.errors import ProblemCollector
-from territory.grading._inputs import customer_index, grade_from_thresholds, numeric_column
+from territory.grading._inputs import grade_from_thresholds
 from territory.grading._result import GRADE_LABELS, Grades
+from territory.tables.columns import numeric_column
+from territory.tables.customers import customer_index
 
 __all__ = ["WeightedScore", "counts_from_shares"]
 
