@@ -9,7 +9,7 @@ row is assigned once, sums meet their target, no NaN or infinity where a number 
 promised). Warnings are errors in the test run, so a silent overflow also fails.
 
 Examples are few and the tables tiny, so the whole file runs in CI in seconds. The
-``test_fuzz_service`` file sends the same damage over HTTP.
+``service/test_fuzz.py`` file sends the same damage over HTTP.
 """
 
 from __future__ import annotations

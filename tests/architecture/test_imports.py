@@ -122,7 +122,7 @@ def without_package_inits(graph: dict[str, set[str]]) -> dict[str, set[str]]:
 def private_owner(module: str) -> str | None:
     """The package a private module belongs to, or ``None`` for a public module.
 
-    ``territory.review._common`` belongs to ``territory.review``: only modules of that
+    ``territory.review._ratios`` belongs to ``territory.review``: only modules of that
     package may import it. A ``_`` module at the top (``territory._html``) belongs to the
     whole library.
     """
@@ -140,7 +140,7 @@ def test_a_hand_made_circle_is_found() -> None:
 
 
 def test_private_owner_of_names() -> None:
-    assert private_owner("territory.review._common") == "territory.review"
+    assert private_owner("territory.review._ratios") == "territory.review"
     assert private_owner("territory._html") == "territory"
     assert private_owner("territory.routing.planner.assign") is None
     assert private_owner("territory.routing.__init__") is None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +131,21 @@ def test_reps_per_request_are_limited() -> None:
     assert response.status_code == 422
     error = response.json()
     assert error["type"] == "/problems/limit_exceeded" and "TERRITORY_MAX_REPS" in error["detail"]
+
+
+# ----------------------------------------------------------------------- documentation
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_every_territory_variable_is_documented() -> None:
+    """Each TERRITORY_* variable the code reads is in ENVIRONMENT_VARIABLES and the README."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    source = "\n".join(
+        path.read_text(encoding="utf-8") for path in (REPO / "src" / "territory").rglob("*.py")
+    )
+    used = set(re.findall(r"TERRITORY_[A-Z][A-Z_]*[A-Z]", source))
+    assert used <= set(ENVIRONMENT_VARIABLES.values()), used - set(ENVIRONMENT_VARIABLES.values())
+    undocumented = [v for v in ENVIRONMENT_VARIABLES.values() if f"`{v}`" not in readme]
+    assert not undocumented, f"README.md does not document {undocumented}"

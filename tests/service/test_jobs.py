@@ -18,8 +18,10 @@ from typing import Any
 import pytest
 
 from territory.errors import InfeasibleError, ValidationError
+from territory.service import ENVIRONMENT_VARIABLES, ServiceConfig, create_app
 from territory.service.jobs import JobControl, JobStore, TooManyJobsError
 from territory.service.store import JobDatabase
+from territory.service.testing import InProcessClient as Client
 from territory_cases import ManualClock
 
 
@@ -489,3 +491,102 @@ def test_two_uvicorn_workers_share_the_job_store(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
+
+
+# ----------------------------------------------------------------------- jobs through the app
+
+
+GRADE = {
+    "customers": [
+        {"customer_id": "a", "relationship": 5, "potential": 900.0},
+        {"customer_id": "b", "relationship": 2, "potential": 100.0},
+    ],
+    "scheme": {"name": "matrix", "parameters": {"high_potential": 500}},
+    "policy": "default",
+}
+
+
+def wait_done(client: Client, job_id: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body: dict[str, Any] = client.get(f"/v1/jobs/{job_id}").json()
+        if body.get("state") not in ("queued", "running"):
+            return body
+        time.sleep(0.02)
+    raise AssertionError(f"job {job_id} did not finish")
+
+
+def test_job_list_shows_the_callers_jobs_newest_first() -> None:
+    """GET /v1/jobs lists this key's jobs (not others'), newest first, with filters."""
+    with Client(ServiceConfig(job_store=":memory:", api_key="k1", job_workers=1)) as client:
+        key = {"X-API-Key": "k1"}
+        first = client.post("/v1/jobs/grade", json=GRADE, headers=key).json()["id"]
+        second = client.post("/v1/jobs/grade", json=GRADE, headers=key).json()["id"]
+        store = client.app.state.service.jobs
+        other = store.submit("grade", lambda control: {"ok": True}, caller="someone-else")
+        for job_id in (first, second, other["id"]):
+            deadline = time.monotonic() + 30
+            while store.get(job_id)["state"] in ("queued", "running"):
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+        listed = client.get("/v1/jobs", headers=key).json()
+        assert [job["id"] for job in listed["jobs"]] == [second, first]
+        assert listed["count"] == 2 and all("result" not in job for job in listed["jobs"])
+        assert client.get("/v1/jobs?state=failed", headers=key).json()["jobs"] == []
+        assert client.get("/v1/jobs?limit=1", headers=key).json()["count"] == 1
+        assert client.get("/v1/jobs?state=bogus", headers=key).status_code == 422
+        assert client.get("/v1/jobs").status_code == 401
+
+
+def test_expired_job_is_410_gone_with_the_job() -> None:
+    """A job whose result expired answers 410 with a problem holding the job; so does DELETE."""
+    with Client(ServiceConfig(job_store=":memory:", job_ttl=0.2)) as client:
+        job_id = client.post("/v1/jobs/grade", json=GRADE).json()["id"]
+        assert wait_done(client, job_id)["state"] == "done"
+        time.sleep(0.3)
+        gone = client.get(f"/v1/jobs/{job_id}")
+        assert gone.status_code == 410, gone.text
+        assert gone.headers["content-type"] == "application/problem+json"
+        body = gone.json()
+        assert body["type"] == "/problems/expired" and "TERRITORY_JOB_TTL" in body["detail"]
+        assert body["job"]["id"] == job_id and body["job"]["state"] == "expired"
+        assert client.request("DELETE", f"/v1/jobs/{job_id}").status_code == 410
+        listed = client.get("/v1/jobs").json()["jobs"]
+        assert [job["state"] for job in listed] == ["expired"]
+
+
+def test_create_app_keeps_jobs_in_a_file_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """create_app() alone stores jobs in TERRITORY_JOB_STORE's SQLite file (default in cwd)."""
+    monkeypatch.chdir(tmp_path)
+    for variable in ENVIRONMENT_VARIABLES.values():
+        monkeypatch.delenv(variable, raising=False)
+    app = create_app()
+    try:
+        assert app.state.service.jobs.database.path == "territory-jobs.sqlite3"
+        assert (tmp_path / "territory-jobs.sqlite3").exists()
+    finally:
+        app.state.service.close()
+
+
+def test_apps_on_one_file_share_jobs_and_outlive_each_other(tmp_path: Path) -> None:
+    """A job submitted to one app (worker) is read from another, and after a restart."""
+    config = ServiceConfig(job_store=str(tmp_path / "jobs.sqlite3"), job_workers=1)
+    with Client(config) as one, Client(config) as two:
+        job_id = one.post("/v1/jobs/grade", json=GRADE).json()["id"]
+        assert wait_done(two, job_id)["state"] == "done"
+        assert [job["id"] for job in two.get("/v1/jobs").json()["jobs"]] == [job_id]
+    with Client(config) as restarted:
+        again = restarted.get(f"/v1/jobs/{job_id}").json()
+        assert again["state"] == "done" and again["result"]["grades"]["customers"]
+
+
+def test_results_are_bounded_by_bytes_in_the_app(tmp_path: Path) -> None:
+    """TERRITORY_MAX_RESULT_BYTES reaches the app's store: a larger result fails its job."""
+    config = ServiceConfig(job_store=str(tmp_path / "jobs.sqlite3"), max_result_bytes=100)
+    with Client(config) as client:
+        job_id = client.post("/v1/jobs/grade", json=GRADE).json()["id"]
+        failed = wait_done(client, job_id)
+        assert failed["state"] == "failed"
+        assert failed["error"]["type"] == "/problems/result_too_large"

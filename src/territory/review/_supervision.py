@@ -17,7 +17,7 @@ import pandas as pd
 
 from territory.eligibility import supervision
 from territory.errors import ValidationError
-from territory.review._common import require_frame
+from territory.tables.columns import require_frame
 
 __all__ = ["NO_SUPERVISOR", "Supervision", "area_column", "read_supervision", "require_reps"]
 

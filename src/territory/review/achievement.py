@@ -12,14 +12,10 @@ import pandas as pd
 
 from territory._json import json_safe
 from territory.errors import ValidationError
-from territory.review._common import (
-    percent,
-    ratio,
-    shift_month,
-    to_timestamp,
-    working_days,
-)
 from territory.review._inputs import SalesInputs, prepare_sales_inputs, require_month
+from territory.review._ratios import percent, ratio
+from territory.tables.months import shift_month
+from territory.tables.times import to_timestamp, working_days
 
 __all__ = ["AchievementReview", "PaceReview", "month_pace", "target_achievement"]
 

@@ -22,14 +22,6 @@ import pandas as pd
 
 from territory._json import json_safe
 from territory.errors import ProblemCollector, ValidationError
-from territory.review._common import (
-    check_ids_present,
-    check_known,
-    id_strings,
-    require_columns,
-    require_frame,
-    timestamps,
-)
 from territory.review._inputs import require_month
 from territory.review._supervision import (
     Supervision,
@@ -37,6 +29,14 @@ from territory.review._supervision import (
     read_supervision,
     require_reps,
 )
+from territory.tables.columns import (
+    check_ids_present,
+    check_known,
+    id_strings,
+    require_columns,
+    require_frame,
+)
+from territory.tables.times import timestamps
 
 __all__ = ["AuditSample", "allocate_proportional", "audit_sample"]
 

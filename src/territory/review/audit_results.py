@@ -18,17 +18,16 @@ import pandas as pd
 
 from territory._json import json_safe
 from territory.errors import ProblemCollector, ValidationError
-from territory.review._common import (
+from territory.review._ratios import percent, ratio
+from territory.review._supervision import area_column, read_supervision
+from territory.review.audit import AuditSample
+from territory.tables.columns import (
     check_ids_present,
     id_strings,
     numeric_column,
-    percent,
-    ratio,
     require_columns,
     require_frame,
 )
-from territory.review._supervision import area_column, read_supervision
-from territory.review.audit import AuditSample
 
 __all__ = ["AuditResults", "audit_results"]
 
@@ -120,9 +119,9 @@ def _scores(scores: pd.DataFrame) -> pd.Series:
             sorted(set(frame.loc[dup, "customer_id"])),
             id_column="customer_id",
         )
-    values = numeric_column(frame, table, "score", "customer_id", problems, nonnegative=True)
+    values = numeric_column(frame, "score", table=table, problems=problems, id_column="customer_id")
     problems.raise_if_any()
-    return pd.Series(values.to_numpy(), index=pd.Index(frame["customer_id"], dtype=object))
+    return pd.Series(values, index=pd.Index(frame["customer_id"], dtype=object))
 
 
 def _roll_up(stores: pd.DataFrame, key: str, has_pass: bool) -> pd.DataFrame:

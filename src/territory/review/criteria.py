@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from territory.errors import ValidationError
-from territory.review._common import quarter_of, ratio
 from territory.review._inputs import resolve_level_column
+from territory.review._ratios import quarter_of, ratio
 from territory.review._supervision import area_column, read_supervision
 from territory.review.achievement import AchievementReview, target_achievement
 from territory.review.execution import ExecutionReview

@@ -12,16 +12,15 @@ import pandas as pd
 
 from territory._json import json_safe
 from territory.errors import ProblemCollector, ValidationError
-from territory.review._common import (
+from territory.review._inputs import check_sum_finite
+from territory.tables.columns import (
     check_ids_present,
     id_strings,
     numeric_column,
     require_columns,
     require_frame,
-    shift_month,
 )
-from territory.review._inputs import check_sum_finite
-from territory.tables.months import month_labels
+from territory.tables.months import month_labels, shift_month
 
 __all__ = ["DriftReview", "balance_drift"]
 
@@ -170,7 +169,7 @@ def balance_drift(
     )
     for measure in measures:
         frame[measure] = numeric_column(
-            frame, table, measure, id_column, problems, nonnegative=True
+            frame, measure, table=table, problems=problems, id_column=id_column
         )
         check_sum_finite(frame, table, measure, problems)
     dup = frame.duplicated([id_column, month_column], keep=False)

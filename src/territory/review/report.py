@@ -11,7 +11,6 @@ import pandas as pd
 
 from territory._json import json_safe
 from territory.errors import ValidationError
-from territory.review._common import require_columns, require_frame
 from territory.review.achievement import AchievementReview, target_achievement
 from territory.review.audit import AuditSample, audit_sample
 from territory.review.criteria import area_criteria, rep_criteria
@@ -19,6 +18,7 @@ from territory.review.drift import DriftReview, balance_drift
 from territory.review.execution import ExecutionReview, visit_execution
 from territory.review.scorecards import Scorecard, rep_scorecard
 from territory.review.stop_rule import StopRuleReview, stop_rule
+from territory.tables.columns import require_columns, require_frame
 
 __all__ = ["ReviewReport", "write_review"]
 

@@ -32,13 +32,13 @@ import pandas as pd
 
 from territory._json import json_safe
 from territory.errors import ProblemCollector, ValidationError
-from territory.review._common import (
+from territory.tables.columns import (
     check_ids_present,
     id_strings,
+    numeric_column,
     require_columns,
     require_frame,
 )
-from territory.tables import numeric_column
 
 __all__ = [
     "DEFAULT_DEALER_WEIGHTS",

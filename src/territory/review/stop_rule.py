@@ -22,16 +22,15 @@ import pandas as pd
 
 from territory._json import json_safe
 from territory.errors import ProblemCollector, ValidationError
-from territory.review._common import (
+from territory.review._visit_log import LOG_COLUMNS, _bool_column
+from territory.tables.columns import (
     check_ids_present,
     id_strings,
+    numeric_column,
     require_columns,
     require_frame,
-    timestamps,
-    to_timestamp,
 )
-from territory.review._visit_log import LOG_COLUMNS, _bool_column
-from territory.tables import numeric_column
+from territory.tables.times import timestamps, to_timestamp
 
 __all__ = ["StopRuleReview", "stop_rule"]
 
