@@ -40,9 +40,10 @@ deterministic for a seed and a number of rounds; the clock only stops it.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -200,8 +201,12 @@ class CycleSearch:
         np.fill_diagonal(both, np.inf)
         k = min(NEIGHBOURS, max(0, n - 1))
         self.nearest: IntArray = np.argsort(both, axis=1, kind="stable")[:, :k].astype(np.int64)
-        self.irregular = problem.irregular
-        self.drop = DROP_MINUTES * problem.weight
+        self.irregular: list[list[float]] = [row.tolist() for row in problem.irregular]
+        self.drop: list[float] = (DROP_MINUTES * problem.weight).tolist()
+        # per customer, every day of any of its patterns
+        self.pattern_days = [
+            sorted({d for pattern in patterns for d in pattern}) for patterns in problem.patterns
+        ]
         self.previous = problem.previous_days or tuple(frozenset() for _ in range(n))
         self.locked = problem.locked or (False,) * n
         self.locked_nodes = {j + 1 for j in range(n) if self.locked[j]}
@@ -221,7 +226,9 @@ class CycleSearch:
         self.load = [0.0] * self.n_slots
         # per route: departure times and delay tolerance (see _route_timing), priced insertions
         self._timing: list[tuple[list[float], list[float], int] | None] = [None] * self.n_slots
-        self._prices: list[dict[int, tuple[float, int] | None]] = [{} for _ in range(self.n_slots)]
+        self._prices: list[dict[int, tuple[float, int, int] | None]] = [
+            {} for _ in range(self.n_slots)
+        ]
         self._legs: list[tuple[list[int], list[int], list[float]] | None] = [None] * self.n_slots
         self._rebuild()
         for j in range(n):
@@ -299,8 +306,8 @@ class CycleSearch:
             total += self._balance(self.route_travel[s] + self.route_service[s])
         for j, days in enumerate(self.days_of):
             if days and self.pattern[j] >= 0:
-                total += opts.regularity_minutes * float(self.irregular[j][self.pattern[j]])
-            total += float(self.drop[j]) * (int(self.problem.visits[j]) - len(days))
+                total += opts.regularity_minutes * self.irregular[j][self.pattern[j]]
+            total += self.drop[j] * (int(self.problem.visits[j]) - len(days))
         return total
 
     def snapshot(self) -> tuple[list[list[int]], list[int]]:
@@ -418,8 +425,14 @@ class CycleSearch:
         """Cheapest feasible insertion of node ``v`` into day ``d``: (price, route, position).
 
         Every route of the day is tried; of its empty routes only the first (they are
-        all alike).
+        all alike). Prices are cached per route until the route changes.
         """
+        if self.m == 1:  # one route a day (a rep's cycle): route d is day d
+            prices = self._prices[d]
+            if v in prices:
+                return prices[v]
+            found = prices[v] = self._price_insertion(d, v)
+            return found
         best: tuple[float, int, int] | None = None
         empty_seen = False
         for s in range(d * self.m, (d + 1) * self.m):
@@ -428,11 +441,12 @@ class CycleSearch:
                     continue
                 empty_seen = True
             prices = self._prices[s]
-            if v not in prices:
-                prices[v] = self._price_insertion(s, v)
-            found = prices[v]
+            if v in prices:
+                found = prices[v]
+            else:
+                found = prices[v] = self._price_insertion(s, v)
             if found is not None and (best is None or found[0] < best[0]):
-                best = (found[0], s, found[1])
+                best = found
         return best
 
     def _quick_fit(self, s: int, v: int, position: int) -> bool | None:
@@ -508,8 +522,8 @@ class CycleSearch:
             arrive = max(arrive, low) + minutes
         return arrive
 
-    def _price_insertion(self, s: int, v: int) -> tuple[float, int] | None:
-        """Cheapest feasible (price, position) of ``v`` in route ``s``."""
+    def _price_insertion(self, s: int, v: int) -> tuple[float, int, int] | None:
+        """Cheapest feasible (price, route, position) of ``v`` in route ``s``."""
         day = self.day_of[s]
         if not self.problem.working[day]:
             return None
@@ -541,13 +555,13 @@ class CycleSearch:
 
     def _priced(
         self, s: int, v: int, position: int, delta: float, slack: float
-    ) -> tuple[float, int] | None:
-        """(price, position) of an insertion that fits, or ``None`` when over ``slack``."""
+    ) -> tuple[float, int, int] | None:
+        """(price, route, position) of an insertion that fits; ``None`` when over ``slack``."""
         if delta > slack:
             return None
         work = self.route_travel[s] + self.route_service[s]
         price = delta + self._balance(work + delta + self.service[v]) - self._balance(work)
-        return price + self._moved(v - 1, self.day_of[s]), position
+        return price + self._moved(v - 1, self.day_of[s]), s, position
 
     def _edges(self, s: int) -> tuple[list[int], list[int], list[float]]:
         """Tails, heads and travel of the legs of route ``s`` (home -> route -> home), cached."""
@@ -585,7 +599,7 @@ class CycleSearch:
         candidates = self._candidates(j)
         count, p, price = self._cheapest_pattern(j, candidates, surcharge)
         if count == 0 and len(candidates) < len(patterns):  # no near day has room
-            count, p, price = self._cheapest_pattern(j, range(len(patterns)), surcharge)
+            count, p, price = self._cheapest_pattern(j, range(len(patterns)), surcharge)  # all
         if count == 0:
             return False
         for d in patterns[p]:
@@ -598,7 +612,7 @@ class CycleSearch:
         return bool(len(self.days_of[j]) == self.problem.visits[j])
 
     def _cheapest_pattern(
-        self, j: int, candidates: Iterable[int], surcharge: FloatArray | None
+        self, j: int, candidates: Sequence[int], surcharge: FloatArray | None
     ) -> tuple[int, int, dict[int, tuple[float, int, int] | None]]:
         """Of ``candidates``, the pattern placing most visits at least cost.
 
@@ -607,24 +621,31 @@ class CycleSearch:
         """
         v = j + 1
         patterns = self.problem.patterns[j]
-        days = {d for p in candidates for d in patterns[p]}  # each day priced once
-        price = {d: self.insertion(d, v) for d in days}
+        if len(candidates) == len(patterns):
+            days: Iterable[int] = self.pattern_days[j]
+        else:
+            days = {d for p in candidates for d in patterns[p]}
+        insertion = self.insertion
+        price = {d: insertion(d, v) for d in days}  # each day priced once
         if surcharge is not None:
             price = {
                 d: None if p is None else (p[0] * float(surcharge[d]), p[1], p[2])
                 for d, p in price.items()
             }
         regular = self.problem.options.regularity_minutes
-        best: tuple[int, float, int] | None = None  # (days placed, -cost), pattern
+        irregular = self.irregular[j]
+        best_count, best_cost, best_p = -1, math.inf, -1
         for p in candidates:
-            pattern = patterns[p]
-            fits = [found[0] for d in pattern if (found := price[d]) is not None]
-            cost = sum(fits) + regular * float(self.irregular[j][p])
-            key = (len(fits), -cost, p)
-            if best is None or key[:2] > best[:2]:
-                best = key
-        assert best is not None
-        return best[0], best[2], price
+            count, total = 0, 0.0
+            for d in patterns[p]:
+                found = price[d]
+                if found is not None:
+                    count += 1
+                    total += found[0]
+            cost = total + regular * irregular[p]
+            if count > best_count or (count == best_count and cost < best_cost):
+                best_count, best_cost, best_p = count, cost, p
+        return best_count, best_p, price
 
     def _candidates(self, j: int) -> list[int]:
         """Patterns of customer ``j`` worth pricing (indices into its patterns).
@@ -655,21 +676,24 @@ class CycleSearch:
         on = self.days_of[j]
         saving = {d: self.removal(d, v) for d in on}
         regular = self.problem.options.regularity_minutes
+        irregular = self.irregular[j]
         missing = int(self.problem.visits[j]) - len(on)
-        now = regular * float(self.irregular[j][current]) if current >= 0 else 0.0
+        now = regular * irregular[current] if current >= 0 else 0.0
         price: dict[int, tuple[float, int, int] | None] = {}
         best: tuple[float, int] | None = None
+        insertion = self.insertion
         for p in self._candidates(j):
             pattern = patterns[p]
             if p == current and not missing:
                 continue
-            delta = regular * float(self.irregular[j][p]) - now - float(self.drop[j]) * missing
+            delta = regular * irregular[p] - now - self.drop[j] * missing
             for d in pattern:
                 if d in on:
                     continue
-                if d not in price:
-                    price[d] = self.insertion(d, v)
-                found = price[d]
+                if d in price:
+                    found = price[d]
+                else:
+                    found = price[d] = insertion(d, v)
                 if found is None:
                     delta = math.inf
                     break
@@ -728,19 +752,17 @@ class CycleSearch:
         return [v for v in candidate if v in locked] == [v for v in self.routes[s] if v in locked]
 
     def _two_opt(self, s: int) -> bool:
+        """First improving feasible 2-opt move of route ``s``, in (a, b) order."""
         route = self.routes[s]
         t = self.t
         path = [0, *route, 0]
         size = len(path)
+        legs = [t[path[k]][path[k + 1]] for k in range(size - 1)]
         for a in range(size - 3):
+            from_a, from_next, leg_a = t[path[a]], t[path[a + 1]], legs[a]
             for b in range(a + 2, size - 1):
-                if self.symmetric:
-                    gain = (
-                        t[path[a]][path[a + 1]]
-                        + t[path[b]][path[b + 1]]
-                        - t[path[a]][path[b]]
-                        - t[path[a + 1]][path[b + 1]]
-                    )
+                if self.symmetric:  # reversing a..b only pays when these two legs shrink
+                    gain = leg_a + legs[b] - from_a[path[b]] - from_next[path[b + 1]]
                     if gain <= _EPS:
                         continue
                 candidate = path[1 : a + 1] + path[a + 1 : b + 1][::-1] + path[b + 1 : -1]
@@ -749,10 +771,16 @@ class CycleSearch:
         return False
 
     def _or_opt(self, s: int) -> bool:
+        """First improving feasible move of a segment of 1-3 stops elsewhere in route ``s``.
+
+        Segments are tried by length, then position; for each, the legs to put it on in
+        route order, and only those where it shortens the route.
+        """
         route = self.routes[s]
         t = self.t
         path = [0, *route, 0]
         size = len(path)
+        legs = [t[path[k]][path[k + 1]] for k in range(size - 1)]
         for length in range(1, min(OR_OPT, len(route)) + 1):
             for i in range(1, size - length):
                 first, last = path[i], path[i + length - 1]
@@ -760,14 +788,20 @@ class CycleSearch:
                 gain = t[before][first] + t[last][after] - t[before][after]
                 if gain <= _EPS:
                     continue
-                rest = path[:i] + path[i + length :]
-                for k in range(len(rest) - 1):
-                    if k == i - 1:
-                        continue
-                    a, b = rest[k], rest[k + 1]
-                    if t[a][first] + t[last][b] - t[a][b] < gain - _EPS:
+                limit = gain - _EPS
+                into_first, from_last = self.t_to[first], t[last]
+                # leg k runs path[k] -> path[k + 1]; the legs touching the segment are out
+                for k in itertools.chain(range(i - 1), range(i + length, size - 1)):
+                    if into_first[path[k]] + from_last[path[k + 1]] - legs[k] < limit:
                         segment = path[i : i + length]
-                        candidate = rest[1 : k + 1] + segment + rest[k + 1 : -1]
+                        if k < i:
+                            candidate = (
+                                path[1 : k + 1] + segment + path[k + 1 : i] + path[i + length : -1]
+                            )
+                        else:
+                            candidate = (
+                                path[1:i] + path[i + length : k + 1] + segment + path[k + 1 : -1]
+                            )
                         if self._accept_route(s, candidate):
                             return True
         return False
