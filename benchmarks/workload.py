@@ -19,13 +19,16 @@ territory's rep); then
 * each rep's *estimated* minutes (``territory.workload.estimate_workload`` with the
   territory's rep and its home) against its planned minutes: mean and standard deviation
   of planned / estimated - 1;
-* the capacity check's verdict (``territory.grading.capacity_check``) against the plan.
-  Target: when it says "fits", at least 99.5 % of the required visits are planned.
-  The sample region has room to spare, so the verdict is also put to the test at the
-  edge (``--edge``, default 0.97): every rep's working day (less lunch) is shortened
-  by one factor until the tightest side (the company, or a dealer) needs that share of
-  the time the planner fills; the check must still say "fits", and the routes are
-  planned again on the same territories with the shorter days.
+* the capacity check's verdict (``territory.grading.capacity_check``) on the plan's
+  input (each customer with its territory's rep, so each rep is checked on its own as
+  well as each side) against the plan. Target: when it says "fits", at least 99.5 % of
+  the required visits are planned. The verdict before the territories (customers
+  without reps: per side only) is shown too. The sample region has room to spare, so
+  the verdict is also put to the test at the edge (``--edge``, default 0.97): every
+  rep's working day (less lunch) is shortened by one factor until the tightest side or
+  rep needs that share of the time the planner fills; the check must then still say
+  "fits", and the routes are planned again on the same territories with the shorter
+  days.
 
 Writes ``DIR/workload_<N>_<centre>.json`` and prints a markdown table.
 """
@@ -66,16 +69,16 @@ def requirements(region: SampleRegion) -> pd.DataFrame:
 
 
 def shortened_days(reps: pd.DataFrame, check: CapacityCheck, edge: float) -> pd.DataFrame:
-    """A copy of ``reps`` whose days are shortened so the tightest side is at ``edge``.
+    """A copy of ``reps`` whose days are shortened so the tightest side or rep is at ``edge``.
 
-    ``edge`` is the tightest side's demand over the minutes the planner fills; every rep's
-    working minutes (day end - day start - lunch) are multiplied by the same factor.
+    ``edge`` is the demand over the minutes the planner fills of the tightest side, or of
+    the tightest rep with fixed customers; every rep's working minutes (day end - day
+    start - lunch) are multiplied by the same factor.
     """
-    sides = check.sides if check.sides is not None else pd.DataFrame()
-    usable = sides["usable_minutes"].to_numpy(dtype=float)
-    ratio = float(
-        np.max(sides["demand_minutes"].to_numpy(dtype=float)[usable > 0] / usable[usable > 0])
-    )
+    loads = [t for t in (check.sides, check.rep_load) if t is not None]
+    demand = np.concatenate([t["demand_minutes"].to_numpy(dtype=float) for t in loads])
+    usable = np.concatenate([t["usable_minutes"].to_numpy(dtype=float) for t in loads])
+    ratio = float(np.max(demand[usable > 0] / usable[usable > 0]))
     factor = ratio / edge
     frame = validate_reps(reps)
     start = frame["day_start"].to_numpy(dtype=float)
@@ -162,9 +165,15 @@ def markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
             f"{result['planned_over_estimate_sd']:.1%}",
         ),
         (
-            "capacity check: utilisation, verdict",
+            "capacity check: utilisation, verdict before territories / on them",
             f"{result['capacity_utilisation']:.1%}, "
-            f"{'fits' if result['capacity_fits'] else 'does not fit'}",
+            f"{'fits' if result['region_fits'] else 'does not fit'} / "
+            f"{'fits' if result['capacity_fits'] else 'does not fit'}"
+            + (
+                f" (over: {', '.join(result['capacity_short_reps'])})"
+                if result["capacity_short_reps"]
+                else ""
+            ),
         ),
         (
             "visits planned / required",
@@ -186,9 +195,10 @@ def markdown(result: dict[str, Any], table: pd.DataFrame) -> str:
                 ", ".join(result["edge_day_end"]),
             ),
             (
-                "edge test: utilisation, tightest side, verdict",
+                "edge test: utilisation, tightest side, tightest rep, verdict",
                 f"{result['edge_utilisation']:.1%}, "
                 f"{max(result['edge_side_use'].values()):.1%} of usable, "
+                f"{result['edge_tightest_rep_use'] or 0:.1%} of usable, "
                 f"{'fits' if result['edge_fits'] else 'does not fit'}",
             ),
             (
@@ -233,6 +243,7 @@ def edge_test(
     planned, required = len(plan.visits), plan.visits_required
     share = planned / max(required, 1)
     sides = edge_check.sides if edge_check.sides is not None else pd.DataFrame()
+    reps_use = edge_check.rep_load if edge_check.rep_load is not None else pd.DataFrame()
     return {
         "edge": args.edge,
         "edge_day_end": sorted(set(short["day_end"].astype(str))),
@@ -242,6 +253,11 @@ def edge_test(
             str(row.side): round(float(row.demand_minutes / max(row.usable_minutes, 1e-9)), 4)
             for row in sides.itertuples(index=False)
         },
+        "edge_tightest_rep_use": round(
+            float((reps_use["demand_minutes"] / reps_use["usable_minutes"]).max()), 4
+        )
+        if len(reps_use)
+        else None,
         "edge_fits": edge_check.fits,
         "edge_visits_planned": planned,
         "edge_planned_share": round(share, 4),
@@ -280,7 +296,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     design_seconds = time.perf_counter() - started
     assigned = customers.merge(territories.assignment[["customer_id", "rep_id"]], on="customer_id")
-    check = capacity_check(need, customers, reps)
+    region_check = capacity_check(need, customers, reps)  # before the territories
+    check = capacity_check(need, assigned, reps)  # the plan's input: each rep's customers
     started = time.perf_counter()
     plan = plan_routes(assigned, reps, time_limit=args.time_limit, seed=args.seed)
     plan_seconds = time.perf_counter() - started
@@ -301,7 +318,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         **figures,
         "capacity_utilisation": round(check.utilisation, 4),
         "capacity_usable_share": round(1 - check.margin, 2),
+        "region_fits": region_check.fits,
         "capacity_fits": check.fits,
+        "capacity_short_reps": check.short_reps(),
         "visits_required": required,
         "visits_planned": planned,
         "planned_share": round(share, 4),

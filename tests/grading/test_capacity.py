@@ -45,6 +45,32 @@ def test_capacity_check_arithmetic() -> None:
     json.dumps(check.to_dict())
 
 
+@pytest.mark.parametrize("column", ["rep_id", "locked_rep_id"])
+def test_capacity_check_per_fixed_rep(column: str) -> None:
+    """Fixed customers must fit their own rep: 36 x 240 min > 0.88 x 20 x 480 min.
+
+    Forty A customers need 40 x 8 visits x 30 min = 9,600 min; two reps give 2 x 9,600,
+    of which the planner fills 88 %: the region fits, but not with 36 of them on R0.
+    """
+    req = VisitPolicy.default().requirements(graded_customers({"A": 40}))
+    customers = customers_at_one_spot(req["customer_id"])
+    policy = VisitPolicy.default()
+    assert policy.capacity_check(req, customers, _reps(2)).fits
+    assert policy.capacity_check(req, customers, _reps(2)).rep_load is None
+    fixed = customers.assign(**{column: ["R0"] * 36 + [None] * 4})
+    check = policy.capacity_check(req, fixed, _reps(2))
+    assert not check.fits
+    assert check.short_reps() == ["R0"]
+    row = check.rep_load.set_index("rep_id").loc["R0"]  # type: ignore[union-attr]
+    assert (row["customers"], row["visits"]) == (36, 288)
+    assert row["demand_minutes"] == pytest.approx(8640.0)
+    assert row["usable_minutes"] == pytest.approx(0.88 * 9600.0)
+    assert "R0" in check.summary()
+    json.dumps(check.to_dict())
+    lighter = customers.assign(**{column: ["R0"] * 35 + ["R1"] * 5})
+    assert policy.capacity_check(req, lighter, _reps(2)).fits  # 35 x 240 = 8,400 fits
+
+
 def test_capacity_check_travel_estimate() -> None:
     """Travel per visit: 2.8 x the trip to the nearest customer + 0.15 x the trip from home."""
     req = VisitPolicy.default().requirements(graded_customers({"D": 3}))

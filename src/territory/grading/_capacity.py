@@ -93,6 +93,12 @@ class CapacityCheck:
         each customer one): ``side, reps, visits, demand_minutes, capacity_minutes,
         usable_minutes, fits``. A dealer's stores can only go to its own reps, so a
         side can be short while the region as a whole has room.
+    rep_load
+        Per rep with customers fixed to it (``rep_id``, else ``locked_rep_id``, as
+        ``plan_routes`` reads them): ``rep_id, side, customers, visits,
+        demand_minutes, capacity_minutes, usable_minutes, fits``. Fixed customers
+        cannot move to a rep with time to spare, so each such rep must fit on its own;
+        ``None`` when no customer has a fixed rep.
     """
 
     demand_minutes: float
@@ -106,6 +112,7 @@ class CapacityCheck:
     rep_capacity: pd.DataFrame
     margin: float = SAFETY_MARGIN
     sides: pd.DataFrame | None = None
+    rep_load: pd.DataFrame | None = None
 
     @property
     def usable_minutes(self) -> float:
@@ -121,13 +128,21 @@ class CapacityCheck:
 
     @property
     def fits(self) -> bool:
-        """Whether the demand fits the capacity the planner fills, in total and per side.
+        """Whether the demand fits the capacity the planner fills: in total, per side, per rep.
 
         The total demand must be at most :attr:`usable_minutes`, and so must each side's
-        (see :attr:`sides`): the share of the reps' minutes the route planner fills.
+        (see :attr:`sides`) and each fixed rep's (see :attr:`rep_load`): the share of the
+        reps' minutes the route planner fills.
         """
         sides_fit = self.sides is None or bool(self.sides["fits"].all())
-        return self.demand_minutes <= self.usable_minutes and sides_fit
+        reps_fit = self.rep_load is None or bool(self.rep_load["fits"].all())
+        return self.demand_minutes <= self.usable_minutes and sides_fit and reps_fit
+
+    def short_reps(self) -> list[str]:
+        """The reps whose fixed customers need more than their usable capacity."""
+        if self.rep_load is None:
+            return []
+        return [str(x) for x in self.rep_load.loc[~self.rep_load["fits"], "rep_id"]]
 
     def short_sides(self) -> list[str]:
         """The sides whose demand exceeds their usable capacity."""
@@ -172,6 +187,9 @@ class CapacityCheck:
             "sides": json_safe(self.sides.to_dict(orient="records"))
             if self.sides is not None
             else None,
+            "rep_load": json_safe(self.rep_load.to_dict(orient="records"))
+            if self.rep_load is not None
+            else None,
         }
 
     def _repr_html_(self) -> str:
@@ -183,6 +201,7 @@ class CapacityCheck:
     def summary(self) -> str:
         """One paragraph with the arithmetic."""
         short = self.short_sides()
+        over = self.short_reps()
         return (
             f"{self.visits:,} visits per {self.cycle_days}-day cycle need "
             f"{self.demand_minutes:,.0f} min ({self.service_minutes:,.0f} service + "
@@ -190,6 +209,13 @@ class CapacityCheck:
             f"{self.capacity_minutes:,.0f} min: utilisation {self.utilisation:.1%} (the planner "
             f"fills at most {1 - self.margin:.0%}) -- {'fits' if self.fits else 'does not fit'}"
             + (f"; short of time: {', '.join(short[:5])}" if short else "")
+            + (
+                f"; reps whose fixed customers need more than {1 - self.margin:.0%} of their "
+                f"time: {', '.join(over[:5])}"
+                + (f" and {len(over) - 5} more" if len(over) > 5 else "")
+                if over
+                else ""
+            )
         )
 
 
@@ -205,6 +231,7 @@ class _Inputs:
     rep_capacity: pd.DataFrame
     cycle_days: int
     side: NDArray[np.object_]
+    fixed_rep: NDArray[np.object_]
 
 
 @dataclass(frozen=True)
@@ -320,8 +347,11 @@ def _prepare(
     valid_reps = validate_reps(reps)
     rules = eligibility(located, valid_reps)
     side = np.array([rules.side(int(j)) for j in where], dtype=object)
+    fixed = _fixed_reps(located)[where]
     lon = located["lon"].to_numpy(dtype=float)[where]
     lat = located["lat"].to_numpy(dtype=float)[where]
+    nearest = _nearest_rep_of_side(lon, lat, side, valid_reps, rules.rep_side)
+    home_rep = np.where(pd.isna(fixed), nearest, fixed)
     estimate = estimate_workload(
         pd.DataFrame(
             {
@@ -330,9 +360,7 @@ def _prepare(
                 "lat": lat[visited],
                 "visits_per_cycle": visits[visited],
                 "service_minutes": service[visited],
-                "rep_id": _nearest_rep_of_side(
-                    lon[visited], lat[visited], side[visited], valid_reps, rules.rep_side
-                ),
+                "rep_id": home_rep[visited],
             }
         ),
         valid_reps,
@@ -354,7 +382,19 @@ def _prepare(
         _rep_capacity(valid_reps, cycle).assign(side=rules.rep_side.astype(str)),
         cycle.n_days,
         side,
+        fixed,
     )
+
+
+def _fixed_reps(customers: pd.DataFrame) -> NDArray[np.object_]:
+    """Per customer, its fixed rep (``rep_id``, else ``locked_rep_id``) or ``None``."""
+    fixed = np.full(len(customers), None, dtype=object)
+    for column in ("locked_rep_id", "rep_id"):  # rep_id wins, as in plan_routes
+        if column in customers.columns:
+            given = customers[column].to_numpy(dtype=object)
+            named = ~pd.isna(given) & (given.astype(str) != "")
+            fixed[named] = given[named].astype(str)
+    return fixed
 
 
 def _nearest_rep_of_side(
@@ -440,7 +480,37 @@ def _check(inputs: _Inputs, visits: NDArray[np.int64]) -> CapacityCheck:
         customers=customers,
         rep_capacity=inputs.rep_capacity,
         sides=_sides(customers, inputs.rep_capacity),
+        rep_load=_rep_load(customers, inputs.fixed_rep, inputs.rep_capacity),
     )
+
+
+def _rep_load(
+    customers: pd.DataFrame, fixed: NDArray[np.object_], rep_capacity: pd.DataFrame
+) -> pd.DataFrame | None:
+    """Demand of the customers fixed to each rep against that rep's capacity."""
+    mask = ~pd.isna(fixed)
+    if not mask.any():
+        return None
+    demand = (
+        customers.loc[mask, ["visits_per_cycle", "minutes"]]
+        .assign(rep_id=fixed[mask].astype(str), customers=1)
+        .groupby("rep_id", sort=True)[["customers", "visits_per_cycle", "minutes"]]
+        .sum()
+    )
+    capacity = rep_capacity.set_index("rep_id").reindex(demand.index)
+    frame = pd.DataFrame(
+        {
+            "rep_id": demand.index.astype(str),
+            "side": capacity["side"].astype(str).to_numpy(),
+            "customers": demand["customers"].to_numpy(dtype=np.int64),
+            "visits": demand["visits_per_cycle"].to_numpy(dtype=np.int64),
+            "demand_minutes": demand["minutes"].to_numpy(dtype=float),
+            "capacity_minutes": capacity["capacity_minutes"].to_numpy(dtype=float),
+        }
+    )
+    frame["usable_minutes"] = frame["capacity_minutes"] * (1.0 - SAFETY_MARGIN)
+    frame["fits"] = frame["demand_minutes"] <= frame["usable_minutes"]
+    return frame
 
 
 def _sides(customers: pd.DataFrame, rep_capacity: pd.DataFrame) -> pd.DataFrame:
@@ -484,8 +554,11 @@ def capacity_check(
     the demand is at most ``1 - SAFETY_MARGIN`` of the capacity -- the share the
     planner's assignment fills with estimated work (:attr:`CapacityCheck.usable_minutes`)
     -- in total and on each side (the company's reps, each dealer's reps; who may serve
-    whom is :mod:`territory.eligibility`). The home trip of a customer is from the
-    nearest home of a rep of its side.
+    whom is :mod:`territory.eligibility`), and for each rep on its own over the customers
+    fixed to it (``rep_id``, else ``locked_rep_id``; see :attr:`CapacityCheck.rep_load`):
+    the planner cannot move those customers to a rep with time to spare. The home trip
+    of a customer is from its fixed rep's home, else from the nearest home of a rep of
+    its side.
 
     Parameters
     ----------
