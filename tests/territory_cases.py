@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -11,6 +16,9 @@ from scipy.spatial import Delaunay
 from territory.errors import ValidationError
 from territory.routing.engines import DayProblem
 from territory.territories import TerritoryPlan
+
+if TYPE_CHECKING:
+    from territory.service.testing import InProcessClient
 
 __all__ = [
     "ManualClock",
@@ -24,8 +32,12 @@ __all__ = [
     "grid_customers",
     "line_problem",
     "monthly_sales",
+    "records",
     "reps_frame",
+    "territories_body",
     "validation_error_text",
+    "wait_done",
+    "wait_for",
 ]
 
 
@@ -163,3 +175,53 @@ def validation_error_text(func: object, *args: object, **kwargs: object) -> str:
     with pytest.raises(ValidationError) as info:
         func(*args, **kwargs)  # type: ignore[operator]
     return str(info.value)
+
+
+# ----------------------------------------------------------------------- service
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame as JSON records, the way a request body carries a table."""
+    result: list[dict[str, Any]] = json.loads(frame.to_json(orient="records"))
+    return result
+
+
+def territories_body(region: Any, **options: Any) -> dict[str, Any]:
+    """A ``POST /v1/territories`` body for ``region``; ``options`` add or replace members."""
+    return {
+        "customers": records(region.customers),
+        "reps": records(region.reps),
+        "balance": {"count": 0.15, "potential": 0.15},
+        "time_limit": 20,
+        **options,
+    }
+
+
+def wait_for(
+    client: InProcessClient,
+    job_id: str,
+    until: Callable[[dict[str, Any]], bool],
+    timeout: float = 60,
+) -> dict[str, Any]:
+    """Poll ``GET /v1/jobs/{job_id}`` (each answer must be 200) until ``until(job)`` holds."""
+    deadline = time.monotonic() + timeout
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        response = client.request("GET", f"/v1/jobs/{job_id}")
+        assert response.status_code == 200, response.text
+        body = response.json()
+        if until(body):
+            return body
+        time.sleep(0.02)
+    raise AssertionError(f"job {job_id} never satisfied the condition: {body.get('state')}")
+
+
+def wait_done(client: InProcessClient, job_id: str, timeout: float = 60) -> dict[str, Any]:
+    """Poll a job until it is neither queued nor running; any answer without a state ends it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body: dict[str, Any] = client.get(f"/v1/jobs/{job_id}").json()
+        if body.get("state") not in ("queued", "running"):
+            return body
+        time.sleep(0.02)
+    raise AssertionError(f"job {job_id} did not finish")

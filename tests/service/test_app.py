@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -26,10 +26,8 @@ GRADE_BODY: dict[str, Any] = {
 
 
 @pytest.fixture
-def client() -> Iterator[Client]:
-    c = Client(ServiceConfig(job_store=":memory:"))
-    yield c
-    c.close()
+def client(make_client: Callable[..., Client]) -> Client:
+    return make_client()
 
 
 def make_client(**limits: Any) -> Client:

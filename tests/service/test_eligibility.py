@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from territory.service import ServiceConfig
 from territory.service.testing import InProcessClient as Client
 
 
 @pytest.fixture
-def client() -> Iterator[Client]:
-    c = Client(ServiceConfig(job_store=":memory:", job_workers=1, max_time_limit=20))
-    yield c
-    c.close()
+def client(make_client: Callable[..., Client]) -> Client:
+    return make_client(job_workers=1, max_time_limit=20)
 
 
 def _customer(cid: str, lon: float, dealer: str | None, **extra: Any) -> dict[str, Any]:

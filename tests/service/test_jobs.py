@@ -22,7 +22,7 @@ from territory.service import ENVIRONMENT_VARIABLES, ServiceConfig, create_app
 from territory.service.jobs import JobControl, JobStore, TooManyJobsError
 from territory.service.store import JobDatabase
 from territory.service.testing import InProcessClient as Client
-from territory_cases import ManualClock
+from territory_cases import ManualClock, wait_done
 
 
 @pytest.fixture
@@ -504,16 +504,6 @@ GRADE = {
     "scheme": {"name": "matrix", "parameters": {"high_potential": 500}},
     "policy": "default",
 }
-
-
-def wait_done(client: Client, job_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body: dict[str, Any] = client.get(f"/v1/jobs/{job_id}").json()
-        if body.get("state") not in ("queued", "running"):
-            return body
-        time.sleep(0.02)
-    raise AssertionError(f"job {job_id} did not finish")
 
 
 def test_job_list_shows_the_callers_jobs_newest_first() -> None:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
-from territory.service import ServiceConfig
 from territory.service.models import HealthResponse, JobList, JobResponse
 from territory.service.results import GradeResult
 from territory.service.testing import InProcessClient as Client
+from territory_cases import wait_done
 
 GRADE = {
     "customers": [
@@ -25,20 +24,8 @@ GRADE = {
 
 
 @pytest.fixture
-def client() -> Iterator[Client]:
-    c = Client(ServiceConfig(job_store=":memory:", job_workers=1))
-    yield c
-    c.close()
-
-
-def wait_done(client: Client, job_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body: dict[str, Any] = client.get(f"/v1/jobs/{job_id}").json()
-        if body.get("state") not in ("queued", "running"):
-            return body
-        time.sleep(0.02)
-    raise AssertionError(f"job {job_id} did not finish")
+def client(make_client: Callable[..., Client]) -> Client:
+    return make_client(job_workers=1)
 
 
 def assert_model(model: type[BaseModel], body: dict[str, Any]) -> None:

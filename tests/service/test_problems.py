@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
 
-from territory.service import ServiceConfig
 from territory.service.models import ProblemDetails
 from territory.service.problems import PROBLEM_TYPES
 from territory.service.testing import InProcessClient as Client
@@ -29,10 +28,8 @@ PLAN = {
 
 
 @pytest.fixture
-def client() -> Iterator[Client]:
-    c = Client(ServiceConfig(job_store=":memory:", job_workers=1))
-    yield c
-    c.close()
+def client(make_client: Callable[..., Client]) -> Client:
+    return make_client(job_workers=1)
 
 
 def test_validation_problems_are_separate_entries(client: Client) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
-from territory.service import ServiceConfig
 from territory.service.openapi import openapi_document
 from territory.service.results import (
     AllocatePlanResult,
@@ -91,10 +90,8 @@ STAGES: list[tuple[str, dict[str, Any], type[BaseModel]]] = [
 
 
 @pytest.fixture
-def client() -> Iterator[Client]:
-    c = Client(ServiceConfig(job_store=":memory:", job_workers=1))
-    yield c
-    c.close()
+def client(make_client: Callable[..., Client]) -> Client:
+    return make_client(job_workers=1)
 
 
 def assert_model(model: type[BaseModel], body: dict[str, Any]) -> None:

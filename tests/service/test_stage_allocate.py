@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
 
-from territory.service import ServiceConfig
 from territory.service.testing import InProcessClient as Client
 
 
 @pytest.fixture
-def client() -> Iterator[Client]:
-    c = Client(ServiceConfig(job_store=":memory:", job_workers=1, max_time_limit=30))
-    yield c
-    c.close()
+def client(make_client: Callable[..., Client]) -> Client:
+    return make_client(job_workers=1, max_time_limit=30)
 
 
 def test_allocate_splits_target_by_potential(client: Client) -> None:

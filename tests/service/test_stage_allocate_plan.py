@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from territory.service import ServiceConfig
 from territory.service.testing import InProcessClient as Client
+from territory_cases import wait_for
 
 
 @pytest.fixture
-def client() -> Iterator[Client]:
-    c = Client(ServiceConfig(job_store=":memory:", job_workers=1, max_time_limit=30))
-    yield c
-    c.close()
-
-
-def wait_for(client: Client, job_id: str, states: set[str], timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        response = client.request("GET", f"/v1/jobs/{job_id}")
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        if body["state"] in states:
-            return body
-        time.sleep(0.02)
-    raise AssertionError(f"job {job_id} did not reach {states}")
+def client(make_client: Callable[..., Client]) -> Client:
+    return make_client(job_workers=1, max_time_limit=30)
 
 
 def plan_body() -> dict[str, Any]:
@@ -121,6 +106,6 @@ def test_allocate_plan_job_result_matches_sync(client: Client) -> None:
     sync = client.request("POST", "/v1/allocate-plan", json=plan_body()).json()
     job = client.request("POST", "/v1/jobs/allocate-plan", json=plan_body())
     assert job.status_code == 202, job.text
-    done = wait_for(client, job.json()["id"], {"done", "failed"})
+    done = wait_for(client, job.json()["id"], lambda b: b["state"] in {"done", "failed"})
     assert done["state"] == "done", done
     assert done["result"] == sync

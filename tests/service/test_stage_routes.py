@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from territory.datasets import sample_region
 from territory.grading import RelationshipPotentialMatrix, VisitPolicy
 from territory.service import ServiceConfig
 from territory.service.testing import InProcessClient as Client
+from territory_cases import wait_for
 
 SMALL: dict[str, Any] = {
     "customers": [
@@ -33,10 +34,8 @@ SMALL: dict[str, Any] = {
 
 
 @pytest.fixture
-def client() -> Iterator[Client]:
-    c = Client(ServiceConfig(job_store=":memory:", job_workers=1, max_time_limit=20))
-    yield c
-    c.close()
+def client(make_client: Callable[..., Client]) -> Client:
+    return make_client(job_workers=1, max_time_limit=20)
 
 
 def region_body(time_limit: float) -> dict[str, Any]:
@@ -52,16 +51,6 @@ def region_body(time_limit: float) -> dict[str, Any]:
         "reps": json.loads(region.reps.to_json(orient="records")),
         "time_limit": time_limit,
     }
-
-
-def wait_for(client: Client, job_id: str, test: Any, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body: dict[str, Any] = client.request("GET", f"/v1/jobs/{job_id}").json()
-        if test(body):
-            return body
-        time.sleep(0.02)
-    raise AssertionError(f"job {job_id} never satisfied the condition")
 
 
 def test_health_lists_plan_routes(client: Client) -> None:

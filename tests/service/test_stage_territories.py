@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from territory.datasets import sample_region
-from territory.service import ServiceConfig
 from territory.service.testing import InProcessClient as Client
+from territory_cases import territories_body
 
 
 @pytest.fixture
-def client() -> Iterator[Client]:
-    c = Client(ServiceConfig(job_store=":memory:", job_workers=1, max_time_limit=30))
-    yield c
-    c.close()
-
-
-def records(frame: Any) -> list[dict[str, Any]]:
-    result: list[dict[str, Any]] = json.loads(frame.to_json(orient="records"))
-    return result
-
-
-@pytest.fixture(scope="module")
-def region() -> Any:
-    return sample_region(200, seed=3)
-
-
-def territories_body(region: Any, **options: Any) -> dict[str, Any]:
-    return {
-        "customers": records(region.customers),
-        "reps": records(region.reps),
-        "balance": {"count": 0.15, "potential": 0.15},
-        "time_limit": 20,
-        **options,
-    }
+def client(make_client: Callable[..., Client]) -> Client:
+    return make_client(job_workers=1, max_time_limit=30)
 
 
 def test_territories_assigns_every_customer_once(client: Client, region: Any) -> None:

@@ -6,61 +6,26 @@ The stages' own endpoints are tested in ``test_stage_<name>.py``.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from territory.datasets import sample_region
 from territory.service import ServiceConfig
 from territory.service.testing import InProcessClient as Client
+from territory_cases import territories_body, wait_for
 
 
 @pytest.fixture
-def client() -> Iterator[Client]:
-    c = Client(ServiceConfig(job_store=":memory:", job_workers=1, max_time_limit=30))
-    yield c
-    c.close()
-
-
-def records(frame: Any) -> list[dict[str, Any]]:
-    result: list[dict[str, Any]] = json.loads(frame.to_json(orient="records"))
-    return result
-
-
-@pytest.fixture(scope="module")
-def region() -> Any:
-    return sample_region(200, seed=3)
-
-
-def territories_body(region: Any, **options: Any) -> dict[str, Any]:
-    return {
-        "customers": records(region.customers),
-        "reps": records(region.reps),
-        "balance": {"count": 0.15, "potential": 0.15},
-        "time_limit": 20,
-        **options,
-    }
+def client(make_client: Callable[..., Client]) -> Client:
+    return make_client(job_workers=1, max_time_limit=30)
 
 
 def available(client: Client, stage: str) -> bool:
     stages = client.request("GET", "/v1/health").json()["stages"]
     return any(s["name"] == stage and s["available"] for s in stages)
-
-
-def wait_for(client: Client, job_id: str, states: set[str], timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        response = client.request("GET", f"/v1/jobs/{job_id}")
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        if body["state"] in states:
-            return body
-        time.sleep(0.02)
-    raise AssertionError(f"job {job_id} did not reach {states}")
 
 
 # ----------------------------------------------------------------------- jobs
@@ -74,7 +39,7 @@ def test_job_submit_poll_and_result_match_sync(client: Client, region: Any) -> N
     job = response.json()
     assert job["state"] in ("queued", "running") and job["stage"] == "territories"
     assert response.headers["location"] == f"/v1/jobs/{job['id']}"
-    done = wait_for(client, job["id"], {"done", "failed"})
+    done = wait_for(client, job["id"], lambda b: b["state"] in {"done", "failed"})
     assert done["state"] == "done", done
     direct = client.request("POST", "/v1/territories", json=body).json()
     assert done["result"]["assignment"] == direct["assignment"]
@@ -88,7 +53,7 @@ def test_queued_job_cancelled_never_starts(client: Client, region: Any) -> None:
     cancelled = client.request("DELETE", f"/v1/jobs/{second['id']}")
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["state"] == "cancelled"
-    wait_for(client, first["id"], {"done"})
+    wait_for(client, first["id"], lambda b: b["state"] == "done")
     time.sleep(0.1)
     final = client.request("GET", f"/v1/jobs/{second['id']}").json()
     assert final["state"] == "cancelled" and final["started_at"] is None and "result" not in final
@@ -101,7 +66,7 @@ def test_job_with_invalid_input_is_refused_or_fails(client: Client, region: Any)
     body = territories_body(region)
     body["customers"][0]["lon"] = "east"
     job = client.request("POST", "/v1/jobs/territories", json=body).json()
-    failed = wait_for(client, job["id"], {"failed", "done"})
+    failed = wait_for(client, job["id"], lambda b: b["state"] in {"failed", "done"})
     assert failed["state"] == "failed"
     assert (
         failed["error"]["type"] == "/problems/validation_error"
