@@ -724,57 +724,6 @@ class CycleSearch:
         changed = False
         for s in range(d * self.m, (d + 1) * self.m):
             changed = self.improve_route(s) or changed
-        if self.m > 1:
-            changed = self.relocate_within_day(d) or changed
-        return changed
-
-    def relocate_within_day(self, d: int) -> bool:
-        """Move stops between the routes of day ``d`` while a move saves; whether any did.
-
-        Each stop, in route order, goes to the cheapest feasible place on another route
-        of the day when that costs less than its removal saves (first improvement); the
-        two routes are then re-optimised. Only for days with several routes.
-        """
-        changed = False
-        slots = range(d * self.m, (d + 1) * self.m)
-        moved = True
-        while moved:
-            moved = False
-            for s in slots:
-                for v in list(self.routes[s]):
-                    if v in self.locked_nodes:
-                        continue
-                    saving = self.removal(d, v) - _EPS
-                    best: tuple[float, int, int] | None = None
-                    empty_seen = False
-                    for other in slots:
-                        if other == s:
-                            continue
-                        if not self.routes[other]:
-                            if empty_seen:
-                                continue
-                            empty_seen = True
-                        prices = self._prices[other]
-                        if v in prices:
-                            found = prices[v]
-                        else:
-                            found = prices[v] = self._price_insertion(other, v)
-                        if (
-                            found is not None
-                            and found[0] < saving
-                            and (best is None or found[0] < best[0])
-                        ):
-                            best = found
-                    if best is None:
-                        continue
-                    self.remove(d, v)
-                    self.insert(best[1], v, best[2])
-                    self.improve_route(s)
-                    self.improve_route(best[1])
-                    moved = changed = True
-                    break
-                if moved:
-                    break
         return changed
 
     def improve_route(self, s: int) -> bool:
@@ -959,9 +908,6 @@ class CycleSearch:
             touched = [s for s in range(self.n_slots) if self.routes[s] != before[0][s]]
             for s in touched:
                 self.improve_route(s)
-            if self.m > 1:
-                for d in sorted({self.day_of[s] for s in touched}):
-                    self.relocate_within_day(d)
             cost = self.cost()
             if cost < current_cost + threshold:
                 current_cost = cost
