@@ -599,7 +599,7 @@ class CycleSearch:
         candidates = self._candidates(j)
         count, p, price = self._cheapest_pattern(j, candidates, surcharge)
         if count == 0 and len(candidates) < len(patterns):  # no near day has room
-            count, p, price = self._cheapest_pattern(j, range(len(patterns)), surcharge)  # all
+            count, p, price = self._cheapest_pattern(j, range(len(patterns)), surcharge)
         if count == 0:
             return False
         for d in patterns[p]:
@@ -645,6 +645,7 @@ class CycleSearch:
             cost = total + regular * irregular[p]
             if count > best_count or (count == best_count and cost < best_cost):
                 best_count, best_cost, best_p = count, cost, p
+        assert best_p >= 0, "no candidate pattern"
         return best_count, best_p, price
 
     def _candidates(self, j: int) -> list[int]:
@@ -761,7 +762,7 @@ class CycleSearch:
         for a in range(size - 3):
             from_a, from_next, leg_a = t[path[a]], t[path[a + 1]], legs[a]
             for b in range(a + 2, size - 1):
-                if self.symmetric:  # reversing a..b only pays when these two legs shrink
+                if self.symmetric:  # reversing a+1..b only pays when legs a and b shrink
                     gain = leg_a + legs[b] - from_a[path[b]] - from_next[path[b + 1]]
                     if gain <= _EPS:
                         continue
