@@ -26,7 +26,6 @@ Every function works on plain tables and returns a frozen result with ``to_frame
 * :func:`write_review` -- the whole monthly review written to a folder.
 """
 
-from territory.review._visit_log import plan_calendar
 from territory.review.achievement import (
     AchievementReview,
     PaceReview,
@@ -50,6 +49,7 @@ from territory.review.scorecards import (
 )
 from territory.review.stop_rule import StopRuleReview, stop_rule
 from territory.review.workload import WorkloadComparison, compare_workload
+from territory.tables.visit_log import plan_calendar
 
 __all__ = [
     "DEFAULT_DEALER_WEIGHTS",

@@ -14,7 +14,7 @@ from territory._json import json_safe
 from territory.errors import ValidationError
 from territory.review._ratios import percent, ratio
 from territory.review._supervision import Supervision, area_column, read_supervision
-from territory.review._visit_log import (
+from territory.tables.visit_log import (
     cycle_start_date,
     known_ids,
     plan_calendar,

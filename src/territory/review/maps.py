@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 
 from territory.errors import ProblemCollector, ValidationError
-from territory.review._visit_log import weekday_numbers
 from territory.review.charts import PALETTE
 from territory.tables import WEEKDAY_NAMES, format_time
 from territory.tables.columns import id_strings, require_columns, require_frame
+from territory.tables.visit_log import weekday_numbers
 
 if TYPE_CHECKING:
     import folium

@@ -22,7 +22,6 @@ import pandas as pd
 
 from territory._json import json_safe
 from territory.errors import ProblemCollector, ValidationError
-from territory.review._visit_log import LOG_COLUMNS, _bool_column
 from territory.tables.columns import (
     check_ids_present,
     id_strings,
@@ -31,6 +30,7 @@ from territory.tables.columns import (
     require_frame,
 )
 from territory.tables.times import timestamps, to_timestamp
+from territory.tables.visit_log import LOG_COLUMNS, bool_column
 
 __all__ = ["StopRuleReview", "stop_rule"]
 
@@ -118,7 +118,7 @@ def _visits(visit_log: pd.DataFrame) -> pd.DataFrame:
         check_ids_present(frame, table, column, problems)
     frame["timestamp"] = timestamps(frame, table, "timestamp", "customer_id", problems)
     if "order" in frame.columns:
-        frame["order"] = _bool_column(frame, table, "order", problems)
+        frame["order"] = bool_column(frame, table, "order", problems)
     elif "order_value" in frame.columns:
         values = numeric_column(
             frame, "order_value", table=table, problems=problems, allow_missing=True
