@@ -13,7 +13,13 @@ from territory.errors import ValidationError
 from territory.routing import PlanOptions
 from territory.routing.budget import Budget
 from territory.routing.patterns import enumerate_patterns, irregularity, required_gap
-from territory.routing.periodic.cycle_search import CycleProblem, CycleSearch
+from territory.routing.periodic.cycle_search import (
+    KICKS,
+    MIN_EPOCH,
+    STALL_EPOCHS,
+    CycleProblem,
+    CycleSearch,
+)
 from territory.routing.timing import DayShape, schedule_day
 
 FOREVER = Budget(seconds=600.0, deadline=time.time() + 3600.0)
@@ -156,6 +162,21 @@ def test_more_rounds_are_never_worse(seed: int, n: int, lunch: bool, short: int)
         assert search.cost() <= start + 1e-6
         costs.append(search.cost())
     assert costs[1] <= costs[0] + 1e-6
+
+
+def test_a_stalled_search_is_kicked_and_keeps_every_visit() -> None:
+    """A stall restarts the search from its best plan, partly re-placed, KICKS times."""
+    rng = np.random.default_rng(7)
+    xy = rng.uniform(-40, 40, (12, 2))
+    problem = _problem(xy, list(rng.choice([1, 2], 12)), n_days=10, week_days=5)
+    search = CycleSearch(problem, [[] for _ in range(10)], seed=1)
+    report = search.run(FOREVER.start(), iterations=None)  # stops only at a stall
+    assert report.rounds >= (KICKS + 1) * STALL_EPOCHS * MIN_EPOCH
+    _check(search)
+    assert [len(days) for days in search.days_of] == list(problem.visits)
+    unkicked = CycleSearch(problem, [[] for _ in range(10)], seed=1)
+    unkicked.run(FOREVER.start(), iterations=STALL_EPOCHS * MIN_EPOCH)
+    assert search.cost() <= unkicked.cost() + 1e-6
 
 
 def test_the_clock_stops_the_search() -> None:

@@ -246,6 +246,36 @@ def test_a_longer_search_never_returns_a_worse_plan() -> None:
     assert plans[1].stats["travel_minutes"] <= plans[0].stats["travel_minutes"] + 1e-6
 
 
+def test_with_no_choice_of_rep_the_first_round_runs_to_the_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One rep: nothing can move between reps, so no second round restarts its search."""
+    import territory.routing.planner.plan as planner
+
+    def second_round(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a second round ran although no customer can change rep")
+
+    monkeypatch.setattr(planner, "_second_round", second_round)
+    seen: list[float] = []
+    build_tasks = planner._build_tasks
+
+    def record_budget(*args: object, **kwargs: object) -> object:
+        seen.append(float(args[5]))  # type: ignore[arg-type]
+        return build_tasks(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(planner, "_build_tasks", record_budget)
+    plan = plan_routes(
+        _spread_customers(12, seed=6),
+        _reps(),
+        cycle=Cycle(weeks=1, days=5),
+        time_limit=20,
+        options=PlanOptions(iterations=50),
+    )
+    assert plan.stats["search_rounds"] == 50
+    # the first round's seconds reach past FIRST_ROUND_SHARE of the limit
+    assert seen and seen[0] > planner.FIRST_ROUND_SHARE * 20
+
+
 def test_stats_report_the_search_against_its_construction() -> None:
     """Stats hold the construction's travel, the final travel, rounds and phase seconds."""
     plan = plan_routes(

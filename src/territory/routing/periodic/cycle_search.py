@@ -32,10 +32,13 @@ One round of the search (:meth:`CycleSearch.run`):
    length, so a run with more rounds repeats a shorter run's rounds first and is
    never worse than it.
 
-The search stops at its work limit, when the clock runs out, or when
-:data:`STALL_EPOCHS` epochs in a row found nothing better (a small cycle is then
-solved as well as this search can, and the rest of the time would be wasted). It is
-deterministic for a seed and a number of rounds; the clock only stops it.
+When :data:`STALL_EPOCHS` epochs in a row found nothing better, the search is
+*kicked*: a quarter of the customers (:data:`KICK_SHARE`) are taken out of the best plan
+in related groups and put back, and the epochs go on from there (the best plan is kept).
+The search stops at its work limit, when the clock runs out, or at a stall after
+:data:`KICKS` kicks (a small cycle is then solved as well as this search can, and the
+rest of the time would be wasted). It is deterministic for a seed and a number of
+rounds; the clock only stops it.
 """
 
 from __future__ import annotations
@@ -83,6 +86,10 @@ EPOCH_PER_CUSTOMER = 4
 MIN_EPOCH = 200
 #: The search stops when this many epochs in a row found nothing better.
 STALL_EPOCHS = 5
+#: A stalled search is kicked this many times before it stops: a fresh start from the
+#: best plan with :data:`KICK_SHARE` of its customers taken out and put back.
+KICKS = 3
+KICK_SHARE = 0.25
 #: Full day schedules tried per insertion when the O(1) lunch check is unsure.
 FULL_CHECKS = 8
 #: Customers visited once a cycle price only the days of this many nearest neighbours...
@@ -844,6 +851,21 @@ class CycleSearch:
         low = max(0, k - int(self.rng.integers(count)))
         return [seed, *(v - 1 for v in route[low : low + count] if v - 1 != seed)]
 
+    def _kick(self) -> None:
+        """Take :data:`KICK_SHARE` of the customers out in related groups and put them back."""
+        target = max(RUIN_BOUNDS[1], int(KICK_SHARE * self.problem.size))
+        before = [list(r) for r in self.routes]
+        removed: dict[int, None] = {}  # a neighbour may already be out
+        while len(removed) < target:
+            out = self._ruin()
+            if not out:
+                break
+            removed.update(dict.fromkeys(out))
+        self._recreate(list(removed))
+        for s in range(self.n_slots):
+            if self.routes[s] != before[s]:
+                self.improve_route(s)
+
     def _a_route_of(self, j: int) -> list[int]:
         """One of customer ``j``'s routes, chosen at random."""
         days = sorted(self.days_of[j])
@@ -883,7 +905,7 @@ class CycleSearch:
         best_state, best_cost = self.snapshot(), self.cost()
         current_cost = best_cost
         epoch = max(MIN_EPOCH, EPOCH_PER_CUSTOMER * n)
-        rounds = improvements = stalled = 0
+        rounds = improvements = stalled = kicks = 0
         epoch_best = best_cost
         while n > 1 and (iterations is None or rounds < iterations) and not clock.expired():
             position = rounds % epoch
@@ -892,7 +914,12 @@ class CycleSearch:
                 current_cost = best_cost
                 stalled = stalled + 1 if best_cost >= epoch_best - 1e-7 else 0
                 if stalled >= STALL_EPOCHS:
-                    break
+                    if kicks >= KICKS:
+                        break
+                    kicks += 1
+                    stalled = 0
+                    self._kick()
+                    current_cost = self.cost()
                 epoch_best = best_cost
             rounds += 1
             planned = max(1, sum(len(days) for days in self.days_of))

@@ -199,24 +199,44 @@ def _cycle_passes(
 ) -> tuple[DayPlan, int]:
     """The cycle search, alternating with whole-period PyVRP runs when ``whole_period``.
 
-    The time left is cut into :data:`CYCLE_PASSES` passes; each runs the cycle search
-    from the best plan so far, then (``whole_period``) gives the last
-    :data:`CYCLE_POLISH_SHARE` of the pass to one PyVRP run of all days, whose routes
-    (with moves between the routes of a day) the next pass starts from.
+    The time left is cut into :data:`CYCLE_PASSES` passes; each runs the cycle search,
+    then (``whole_period``) gives the last :data:`CYCLE_POLISH_SHARE` of the pass to one
+    PyVRP run of all days, whose routes (with moves between the routes of a day) the
+    next pass starts from. A pass starts from the best plan so far, unless the pass
+    before it started there too and found nothing better: then the search and PyVRP
+    have settled in that plan's basin, and the pass starts from a new sweep
+    construction instead (another seeded start angle).
     """
     passes = CYCLE_PASSES if whole_period else 1
     share = CYCLE_POLISH_SHARE if whole_period else 0.0
-    best, rounds = plan, 0
+    best, rounds, start = plan, 0, plan
     for k in range(passes):
         left = max(0.0, deadline - time.perf_counter())
         pass_seconds = left / (passes - k)
         budget = None if max_rounds is None else max_rounds // passes
-        best, done = search_cycle(best, pass_seconds * (1.0 - share), seed + k, budget)
+        found, done = search_cycle(start, pass_seconds * (1.0 - share), seed + k, budget)
         rounds += done
-        if whole_period and best.violation() == 0 and all(best.chosen[1:]):
+        if whole_period and found.violation() == 0 and all(found.chosen[1:]):
             end = deadline if k == passes - 1 else time.perf_counter() + pass_seconds * share
-            improve_jointly(best, end - time.perf_counter(), seed + k, iterations)
+            improve_jointly(found, end - time.perf_counter(), seed + k, iterations)
+        settled = start is best and not _better(found, best)
+        if k == 0 or _better(found, best):
+            best = found
+        start = best
+        if settled:
+            start = DayPlan(plan.instance, plan.options)
+            start.construct(np.random.default_rng([seed, k + 1]))
+            logger.debug("pvrp %s: pass %d settled; next from a new sweep", plan.instance.name, k)
     return best, rounds
+
+
+def _better(plan: DayPlan, than: DayPlan) -> bool:
+    """Whether ``plan`` is feasible and complete, and cheaper than ``than`` (or it is not)."""
+    if plan.violation() > 0 or not all(plan.chosen[1:]):
+        return False
+    if than.violation() > 0 or not all(than.chosen[1:]):
+        return True
+    return plan.cost() < than.cost() - 1e-9
 
 
 def solve_pvrp(

@@ -174,10 +174,15 @@ def plan_routes(
         of the time is over), then a second round in which customers still short of
         visits move to reps with time and every rep's search continues, until only the
         time to build the result is left (0.5 s plus 0.5 ms per customer, at most 10 %).
+        When no customer has a choice of rep (every one has a fixed ``rep_id`` or a
+        single eligible rep, or there is one rep), nothing can move between reps and
+        the first round runs on until then instead.
         A rep's search stops earlier only when it has found nothing better for a
-        while. The construction (assignment, patterns, insertion, repair) always runs
-        to the end, so a limit below its time (about 5 s for 2,000 customers) is
-        exceeded. More rounds with the same seed never give a worse rep plan.
+        while, three times over (each time it goes on from its best plan with a
+        quarter of the customers taken out and put back). The construction
+        (assignment, patterns, insertion, repair) always runs to the end, so a limit
+        below its time (about 5 s for 2,000 customers) is exceeded. More rounds with
+        the same seed never give a worse rep plan.
     seed
         Seed of every random choice.  With ``options.iterations`` (a work limit) the
         same inputs and seed give the same plan on any machine, as long as the time
@@ -241,15 +246,19 @@ def plan_routes(
     assignment = assign_customers(inputs, cycle, travel)
     workers = _workers(executor)
     cache: dict[tuple[int, int, int], list[tuple[int, ...]]] = {}
-    first = max(0.0, time_limit * FIRST_ROUND_SHARE - (time.perf_counter() - started))
+    result_time = RESULT_SECONDS + RESULT_SECONDS_PER_CUSTOMER * inputs.n_customers
+    search_end = time_limit - min(result_time, RESULT_SHARE * time_limit)
+    # a second round can only move customers with a choice of rep; without any, it
+    # would restart every rep's search from its plan, so the first round runs on instead
+    two_rounds = any(len(reps_of) > 1 for reps_of in assignment.eligible)
+    first_end = time_limit * FIRST_ROUND_SHARE if two_rounds else search_end
+    first = max(0.0, first_end - (time.perf_counter() - started))
     settings = _Settings(engine, int(seed), options, workers, before)
     tasks, km = _build_tasks(inputs, cycle, assignment, travel, settings, first, cache)
     outcomes = _run(tasks, executor, progress)
-    result_time = RESULT_SECONDS + RESULT_SECONDS_PER_CUSTOMER * inputs.n_customers
-    second = time_limit - min(result_time, RESULT_SHARE * time_limit)
-    second -= time.perf_counter() - started
+    second = search_end - (time.perf_counter() - started)
     extra: list[RepTask] = []
-    if second > 0:
+    if two_rounds and second > 0:
         extra, extra_km, rep_of = _second_round(
             inputs,
             cycle,
@@ -261,7 +270,7 @@ def plan_routes(
             second,
             cache,
         )
-    else:
+    elif two_rounds:
         logger.warning(
             "routing: no time left for a second round (offering unplanned customers to "
             "other reps, searching on) within time_limit %.1f s",
