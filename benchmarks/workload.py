@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from territory.datasets import SampleRegion, sample_region
+from territory.demo import demo_grades
 from territory.grading import CapacityCheck, capacity_check
 from territory.routing import plan_routes
 from territory.tables import format_time, validate_reps
@@ -61,10 +62,6 @@ FITS_PLANNED_TARGET = 0.995
 
 def requirements(region: SampleRegion) -> pd.DataFrame:
     """Visit requirements from the demo grades and the default visit policy."""
-    try:
-        from territory.demo import demo_grades
-    except ImportError:  # before the demo grades moved to territory.demo
-        from territory.grading import demo_grades  # type: ignore[attr-defined,no-redef]
     return demo_grades(region)[1]
 
 
@@ -110,9 +107,12 @@ def rep_figures(
     """Per rep: planned and estimated minutes, deviations from the mean and group mean."""
     planned = planned_work(plan_days)
     table = pd.DataFrame({"rep_id": reps["rep_id"].astype(str)})
-    table["group"] = np.where(
-        reps["kind"].astype(str) == "dealer", reps["dealer_id"].astype(str), "company"
-    )
+    if "kind" in reps.columns:
+        table["group"] = np.where(
+            reps["kind"].astype(str) == "dealer", reps["dealer_id"].astype(str), "company"
+        )
+    else:  # no dealer rules: every rep is the company's
+        table["group"] = "company"
     minutes = planned["service_minutes"] + planned["travel_minutes"]
     table["planned_minutes"] = table["rep_id"].map(minutes).fillna(0.0).to_numpy()
     by_rep = estimate.set_index("rep_id")["minutes"]
@@ -284,12 +284,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default=0.97,
         help="tightest side's demand / usable minutes of the edge test (0: skip it)",
     )
+    parser.add_argument(
+        "--no-dealer-rules",
+        action="store_true",
+        help="drop the dealer_id columns, so that territories are balanced over all reps "
+        "at once (as benchmarks/scale.py --no-dealer-rules)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     region = sample_region(args.customers, seed=args.seed)
     need = requirements(region)
     customers = region.customers.merge(need, on="customer_id")
     reps = region.reps
+    if args.no_dealer_rules:
+        customers = customers.drop(columns=["dealer_id"], errors="ignore")
+        reps = reps.drop(columns=["kind", "dealer_id", "supervisor_id"], errors="ignore")
     started = time.perf_counter()
     territories = design_territories(
         customers, reps, balance={"workload": args.tolerance}, seed=args.seed, centre=args.centre
@@ -312,6 +321,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "time_limit": args.time_limit,
         "tolerance": args.tolerance,
         "centre": args.centre,
+        "dealer_rules": not args.no_dealer_rules,
         "design_seconds": round(design_seconds, 1),
         "plan_seconds": round(plan_seconds, 1),
         "territory_workload_out_of_tolerance": len(territories.out_of_tolerance),
@@ -334,7 +344,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "reps_table": table.round(4).to_dict(orient="records"),
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    name = f"workload_{args.customers}_{args.centre}.json"
+    suffix = "_no_dealer_rules" if args.no_dealer_rules else ""
+    name = f"workload_{args.customers}_{args.centre}{suffix}.json"
     (args.out / name).write_text(json.dumps(result, indent=2) + "\n")
     sys.stdout.write(markdown(result, table) + "\n")
     return result

@@ -11,7 +11,9 @@ weighted) target. Two names are special:
     planner's assignment uses: ``visits_per_cycle * (service_minutes +
     WORK_NEIGHBOUR_FACTOR x trip to the nearest other visited customer + HOME_SHARE x trip
     from the nearest rep home)``. The rep is not known before the design, so the home
-    trip is from the nearest home; without reps the home term is 0.
+    trip is from the nearest home; once the territories are drawn, it is re-estimated
+    from each territory's own rep and the territories are balanced once more
+    (:func:`own_home_workload`). Without reps the home term is 0.
 
 Any other name is a numeric, non-negative column of the customers table (``potential``,
 ``sales`` ...).
@@ -31,7 +33,7 @@ from territory.tables import check_total_finite, numeric_column
 from territory.travel import TravelModel
 from territory.workload import estimate_workload
 
-__all__ = ["measure_values", "workload_minutes"]
+__all__ = ["measure_values", "own_home_workload", "workload_minutes"]
 
 FloatArray = NDArray[np.float64]
 
@@ -43,6 +45,7 @@ def workload_minutes(
     travel: TravelModel,
     *,
     reps: pd.DataFrame | None = None,
+    rep_ids: NDArray[np.object_] | None = None,
 ) -> FloatArray:
     """Estimated minutes per cycle of each customer (:mod:`territory.workload`).
 
@@ -56,7 +59,9 @@ def workload_minutes(
         The travel model.
     reps
         Reps with homes: the home term is charged from the nearest home (the rep is
-        not known yet). Without reps it is 0.
+        not known yet), or from ``rep_ids``. Without reps it is 0.
+    rep_ids
+        Each customer's rep, once the territories are drawn.
 
     Returns
     -------
@@ -72,8 +77,11 @@ def workload_minutes(
             "service_minutes": service,
         }
     )
+    column = None
+    if rep_ids is not None and reps is not None and len(reps):
+        frame["rep_id"], column = rep_ids, "rep_id"
     estimate = estimate_workload(
-        frame, reps if reps is not None and len(reps) else None, travel=travel
+        frame, reps if reps is not None and len(reps) else None, travel=travel, rep_column=column
     )
     minutes = estimate.customers["minutes"].to_numpy(dtype=float)
     return np.where(np.isfinite(minutes), minutes, 0.0)
@@ -180,3 +188,38 @@ def measure_values(
         if column is not None:
             values[:, j] = column
     return names, values, tolerance
+
+
+def own_home_workload(
+    customers: pd.DataFrame,
+    names: tuple[str, ...],
+    values: FloatArray,
+    rep_of: NDArray[np.int64],
+    reps: pd.DataFrame,
+    travel: TravelModel,
+) -> FloatArray | None:
+    """The measure values with the estimated workload's home trips from each customer's rep.
+
+    Before the design the home trip is charged from the nearest home; once every
+    customer has a territory, its rep is known, and a customer far from its rep's home
+    costs more than the design assumed. Returns ``values`` with the ``workload`` column
+    re-estimated (customers without a rep, ``rep_of < 0``, keep theirs), or ``None``
+    when the workload is not estimated here (no such measure, a ``workload`` column
+    of the customers, or no reps).
+    """
+    has_rep = rep_of >= 0
+    if "workload" not in names or "workload" in customers.columns or not has_rep.any():
+        return None
+    j = names.index("workload")
+    ids = reps["rep_id"].astype(str).to_numpy(dtype=object)
+    minutes = workload_minutes(
+        customers,
+        customers["visits_per_cycle"].to_numpy(dtype=float),
+        customers["service_minutes"].to_numpy(dtype=float),
+        travel,
+        reps=reps,
+        rep_ids=ids[np.where(has_rep, rep_of, 0)],  # those without a rep keep their values
+    )
+    out = values.copy()
+    out[has_rep, j] = minutes[has_rep]
+    return out
