@@ -363,7 +363,7 @@ def test_workload_stays_balanced_with_each_territory_priced_from_its_own_rep() -
 
     Once drawn, every customer's trip is priced from its own rep's home (as the route
     planner will), not from the nearest home the design starts from (before: one
-    territory at +23 % on this region).
+    territory at +22 % on this region).
     """
     region = sample_region(2000, seed=0)
     customers = region.customers.merge(demo_grades(region)[1], on="customer_id")

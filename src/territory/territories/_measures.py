@@ -11,9 +11,10 @@ weighted) target. Two names are special:
     planner's assignment uses: ``visits_per_cycle * (service_minutes +
     WORK_NEIGHBOUR_FACTOR x trip to the nearest other visited customer + HOME_SHARE x trip
     from the nearest rep home)``. The rep is not known before the design, so the home
-    trip is from the nearest home; once the territories are drawn, it is re-estimated
-    from each territory's own rep and the territories are balanced once more
-    (:func:`own_home_workload`). Without reps the home term is 0.
+    trip is from the nearest home; with ``centre="home"``, once the territories are
+    drawn around their reps' homes, it is re-estimated from each territory's own rep and
+    the territories are balanced once more (:func:`own_home_workload`). Without reps the
+    home term is 0.
 
 Any other name is a numeric, non-negative column of the customers table (``potential``,
 ``sales`` ...).
