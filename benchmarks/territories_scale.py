@@ -4,9 +4,9 @@ Customers come from the sample region (clustered towns, a rural tail); all are
 treated as company customers so that one subproblem carries the whole size. Reps live
 at k-means centres. Three measures at ±5 %, either
 
-* ``--measures sample``: workload (visits × (service + travel to the nearest
-  customer)), the region's log-normal potential (dealers ×8, key accounts ×4 -- a
-  heavy tail) and customer count; or
+* ``--measures sample``: workload (``territory.workload``: visits × (service + travel
+  to the nearest customer and from the nearest rep home)), the region's log-normal
+  potential (dealers ×8, key accounts ×4 -- a heavy tail) and customer count; or
 * ``--measures uniform``: the three activity measures of Ríos-Mercado & Fernández,
   U[4, 20], U[15, 400] and U[15, 100], on the same clustered points.
 
