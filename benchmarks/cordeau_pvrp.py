@@ -3,7 +3,7 @@
 Example::
 
     python benchmarks/cordeau_pvrp.py --data ../shared/benchmarks/cordeau-pvrp \
-        --time-limit 60 --engine pyvrp --out results/pvrp --instances p01,p02
+        --time-limit 60 --engine pyvrp --out results/pvrp --instances p01,p02 [--workers 2]
 
 Writes ``OUT/<instance>.json`` (instance, engine, time_limit, seconds, cost, routes) and
 prints one row per instance with the gap to the best known solution (``bks.csv``),
@@ -20,6 +20,8 @@ import json
 import math
 import statistics
 import time
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -102,8 +104,23 @@ def main() -> None:
         choices=["combinations", "cycle"],
         help="solve_pvrp's search: its combination search, or the planner's cycle search",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="searches side by side in worker processes (seeds seed, seed + 1, ...), "
+        "each with the whole time limit; the cheapest plan is kept",
+    )
     args = parser.parse_args()
+    with ExitStack() as stack:
+        executor = (
+            stack.enter_context(ProcessPoolExecutor(args.workers)) if args.workers > 1 else None
+        )
+        run(args, executor)
 
+
+def run(args: argparse.Namespace, executor: Executor | None) -> None:
+    """Solve and check every instance named in ``args``; print a row each."""
     with (args.data / "bks.csv").open() as handle:
         bks = {row["instance"]: float(row["bks"]) for row in csv.DictReader(handle)}
     names = [s for s in args.instances.split(",") if s] or sorted(bks)
@@ -121,6 +138,7 @@ def main() -> None:
             time_limit=args.time_limit,
             seed=args.seed,
             method=args.method,
+            executor=executor,
         )
         seconds = time.perf_counter() - started
         routes = solution.to_dict()["routes"]
@@ -130,6 +148,7 @@ def main() -> None:
             "engine": args.engine,
             "method": args.method,
             "time_limit": args.time_limit,
+            "workers": args.workers,
             "seconds": round(seconds, 3),
             "cost": cost,
             "routes": routes,

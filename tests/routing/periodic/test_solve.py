@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -337,3 +338,27 @@ def test_unknown_method_is_rejected() -> None:
     """A method other than 'combinations' or 'cycle' is a ValidationError."""
     with pytest.raises(ValidationError, match="method"):
         solve_pvrp(_two_day(), method="genetic")
+
+
+def test_a_portfolio_returns_the_cheapest_of_its_seeded_searches() -> None:
+    """runs=2 solves with seeds 3 and 4 and keeps the cheaper plan; on an executor alike."""
+    inst = _random_instance(11)
+    settings = {"engine": "ortools", "time_limit": 30.0, "max_rounds": 40, "method": "cycle"}
+    # a run of a portfolio without an executor gets half the time: the work limit binds first
+    alone = [
+        solve_pvrp(inst, seed=seed, **{**settings, "time_limit": 15.0})  # type: ignore[arg-type]
+        for seed in (3, 4)
+    ]
+    cheapest = min(alone, key=lambda solution: (bool(solution.check()), solution.cost))
+    both = solve_pvrp(inst, seed=3, runs=2, **settings)  # type: ignore[arg-type]
+    assert both.routes == cheapest.routes
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pooled = solve_pvrp(inst, seed=3, executor=pool, **settings)  # type: ignore[arg-type]
+    assert pooled.routes == cheapest.routes
+
+
+@pytest.mark.parametrize("runs", [0, -1, 1.5, True])
+def test_runs_must_be_a_positive_integer(runs: object) -> None:
+    """A portfolio of no searches, or of a fraction, is a ValidationError."""
+    with pytest.raises(ValidationError, match="runs"):
+        solve_pvrp(_two_day(), runs=runs)  # type: ignore[arg-type]

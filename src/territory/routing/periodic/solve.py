@@ -36,10 +36,13 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Executor
+from functools import partial
 
 import numpy as np
 
 from territory.errors import ValidationError
+from territory.executors import worker_count
 from territory.routing.engines import DayProblem, Engine, get_engine
 from territory.routing.periodic.alns import search_combinations
 from territory.routing.periodic.cycle_pvrp import search_cycle
@@ -249,6 +252,8 @@ def solve_pvrp(
     engine_iterations: int | None = None,
     whole_period: bool | None = None,
     method: str = "combinations",
+    executor: Executor | None = None,
+    runs: int | None = None,
 ) -> PeriodicSolution:
     """Solve a periodic VRP: a combination per customer and the routes of every day.
 
@@ -283,6 +288,15 @@ def solve_pvrp(
         when it is feasible; with ``engine="pyvrp"`` the time is cut into
         :data:`CYCLE_PASSES` passes, each ending with a whole-period PyVRP run
         (:data:`CYCLE_POLISH_SHARE` of the pass) that the next pass starts from.
+    executor
+        Runs independent searches side by side (a ``ProcessPoolExecutor``, or a Dask
+        ``Client.get_executor()``; threads gain nothing), each with the whole
+        ``time_limit``: a portfolio whose cheapest feasible plan is returned. Two
+        workers make two searches in the time of one.
+    runs
+        Searches of the portfolio, seeded ``seed``, ``seed + 1``, ...; default the
+        executor's workers (1 without one). Without an executor they run one after
+        another, each with ``time_limit / runs``.
 
     Returns
     -------
@@ -305,6 +319,26 @@ def solve_pvrp(
         raise ValidationError(
             f"solve_pvrp: method must be 'combinations' or 'cycle', got {method!r}"
         )
+    count = worker_count(executor) if runs is None else runs
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValidationError(f"solve_pvrp: runs must be a positive integer, got {runs!r}")
+    if count > 1 or executor is not None:
+        search = partial(
+            solve_pvrp,
+            instance,
+            engine=engine,
+            time_limit=time_limit if executor is not None else time_limit / count,
+            max_rounds=max_rounds,
+            engine_iterations=engine_iterations,
+            whole_period=whole_period,
+            method=method,
+        )
+        if executor is None:
+            found = [search(seed=seed + k) for k in range(count)]
+        else:
+            futures = [executor.submit(search, seed=seed + k) for k in range(count)]
+            found = [future.result() for future in futures]
+        return min(found, key=lambda solution: (bool(solution.check()), solution.cost))
     start = time.perf_counter()
     deadline = start + time_limit
     solver = get_engine(engine)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from territory.errors import InfeasibleError, ValidationError
+from territory.executors import worker_count
 from territory.geometry import project_km
 from territory.progress import Progress, resolve_progress
 from territory.routing.budget import Budget
@@ -76,22 +77,6 @@ def _check_arguments(
         problems.append("progress: must be a callable (done, total), True (a bar) or None")
     if problems:
         raise ValidationError(problems)
-
-
-def _workers(executor: Executor | None) -> int:
-    """How many tasks the executor runs at once (1 when unknown)."""
-    if executor is None:
-        return 1
-    count = getattr(executor, "_max_workers", None)
-    if isinstance(count, int) and count > 0:
-        return count
-    client = getattr(executor, "_client", None)  # dask's ClientExecutor
-    if client is not None:
-        try:
-            return max(1, int(sum(client.nthreads().values())))
-        except Exception:  # pragma: no cover - depends on the cluster
-            return 1
-    return 1
 
 
 def _local_xy(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -244,7 +229,7 @@ def plan_routes(
             "customers: column 'visits_per_cycle' is 0 for every customer; nothing to plan"
         )
     assignment = assign_customers(inputs, cycle, travel)
-    workers = _workers(executor)
+    workers = worker_count(executor)
     cache: dict[tuple[int, int, int], list[tuple[int, ...]]] = {}
     result_time = RESULT_SECONDS + RESULT_SECONDS_PER_CUSTOMER * inputs.n_customers
     search_end = time_limit - min(result_time, RESULT_SHARE * time_limit)
