@@ -3,7 +3,7 @@
 Usage::
 
     nice -n 19 .venv/bin/python benchmarks/workload.py --customers 2000 --seed 0 \
-        --time-limit 60 --out /tmp/workload
+        --time-limit 60 [--no-dealer-rules] --out /tmp/workload
 
 Steps: the sample region (``territory.datasets.sample_region``) with the demo grades and
 the default visit policy (as ``benchmarks/scale.py``); territories designed on
@@ -30,7 +30,10 @@ territory's rep); then
   "fits", and the routes are planned again on the same territories with the shorter
   days.
 
-Writes ``DIR/workload_<N>_<centre>.json`` and prints a markdown table.
+``--no-dealer-rules`` drops the dealer columns: every rep is then the company's, and the
+territories are balanced over all reps at once, so the spread target reads on every rep.
+
+Writes ``DIR/workload_<N>_<centre>[_no_dealer_rules].json`` and prints a markdown table.
 """
 
 from __future__ import annotations
