@@ -30,8 +30,9 @@ from territory.territories._rules import (
     split_groups,
 )
 from territory.territories.graph import neighbourhood_graph, polygon_edges, project_km
-from territory.territories.solve import Subproblem, SubSolution, solve_subproblem
-from territory.territories.split import STAGED_POLISH_MAX_NODES, solve_subproblems
+from territory.territories.improve import balance_violation
+from territory.territories.solve import Subproblem, SubSolution
+from territory.territories.split import search_again, solve_subproblems
 from territory.travel import GreatCircleTravel, TravelModel
 
 __all__ = ["design_territories"]
@@ -326,33 +327,13 @@ def _rebalance_on_own_homes(
         problem = replace(
             job.problem, weights=weights, targets=_targets(ctx, job.group.reps, weights)
         )
-        if _balanced(problem, solution.labels):
-            out_jobs.append(replace(job, problem=problem))
-            out_solutions.append(solution)
-            continue
-        again = solve_subproblem(
-            replace(
-                problem,
-                region_size=None,
-                initial=solution.labels,
-                refine_only=len(problem.xy) > STAGED_POLISH_MAX_NODES,
-            )
-        )
         out_jobs.append(replace(job, problem=problem))
-        if _violation(problem, again.labels) >= _violation(problem, solution.labels):
-            out_solutions.append(solution)  # the search from it found no better balance
-            continue
-        reasons = np.where(
-            again.labels != solution.labels, np.asarray(again.reasons), solution.reasons
-        )
-        out_solutions.append(
-            replace(
-                again,
-                reasons=tuple(reasons.tolist()),
-                starts=solution.starts,
-                seconds=solution.seconds + again.seconds,
-            )
-        )
+        before = _violation(problem, solution.labels)
+        if before > 1e-9:  # out of tolerance: search once more, keep it when better
+            again = search_again(problem, solution)
+            if _violation(problem, again.labels) < before:
+                solution = replace(again, starts=solution.starts)
+        out_solutions.append(solution)
     return ctx, out_jobs, out_solutions
 
 
@@ -365,17 +346,7 @@ def _targets(ctx: DesignContext, reps: IntArray, weights: FloatArray) -> FloatAr
 
 def _violation(problem: Subproblem, labels: IntArray) -> float:
     """Summed relative excess of every territory's loads over the tolerances."""
-    loads = np.zeros_like(problem.targets)
-    np.add.at(loads, labels, problem.weights)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        deviation = np.abs(loads / problem.targets - 1.0)
-    deviation[(loads == 0) & (problem.targets == 0)] = 0.0
-    return float(np.maximum(deviation - problem.tolerance, 0.0).sum())
-
-
-def _balanced(problem: Subproblem, labels: IntArray) -> bool:
-    """Whether every territory of ``labels`` is within every tolerance of ``problem``."""
-    return _violation(problem, labels) <= 1e-9
+    return balance_violation(labels, problem.weights, problem.targets, problem.tolerance)
 
 
 def _search_options(

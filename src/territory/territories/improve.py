@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 __all__ = [
     "REASON_BALANCE_SEARCH",
     "SearchSetup",
+    "balance_violation",
     "improve",
     "objective_parts",
     "perturb",
@@ -121,16 +122,21 @@ def centres_of(setup: SearchSetup, labels: IntArray) -> FloatArray:
     return out
 
 
+def balance_violation(
+    labels: IntArray, weights: FloatArray, targets: FloatArray, tolerance: FloatArray
+) -> float:
+    """Total balance violation: each territory's relative excess over every tolerance."""
+    load = np.zeros_like(targets)
+    np.add.at(load, labels, weights)
+    dev = np.abs(load - targets) / targets
+    return float(np.maximum(dev - tolerance, 0.0).sum())
+
+
 def objective_parts(setup: SearchSetup, labels: IntArray) -> tuple[float, float]:
     """Total balance violation (relative, summed) and dispersion (km) of an assignment."""
-    p = len(setup.targets)
-    load = np.zeros_like(setup.targets)
-    np.add.at(load, labels, setup.weights)
-    dev = np.abs(load - setup.targets) / setup.targets
-    violation = float(np.maximum(dev - setup.tolerance, 0.0).sum())
+    violation = balance_violation(labels, setup.weights, setup.targets, setup.tolerance)
     centres = centres_of(setup, labels)
     dispersion = float(np.linalg.norm(setup.xy - centres[labels], axis=1).sum())
-    del p
     return violation, dispersion
 
 

@@ -38,7 +38,13 @@ from scipy.sparse.csgraph import connected_components
 from territory.progress import ProgressCallback
 from territory.territories.solve import Subproblem, SubSolution, solve_subproblem
 
-__all__ = ["CUT_TOLERANCE_SHARE", "Part", "solve_subproblems", "split_subproblem"]
+__all__ = [
+    "CUT_TOLERANCE_SHARE",
+    "Part",
+    "search_again",
+    "solve_subproblems",
+    "split_subproblem",
+]
 
 logger = logging.getLogger("territory")
 
@@ -360,24 +366,26 @@ def solve_subproblems(
         joined = _join(problem, parts, solved[start : start + len(parts)])
         start += len(parts)
         if len(parts) > 1:  # one search over the whole: balance across the cuts
-            polished = solve_subproblem(
-                replace(
-                    problem,
-                    region_size=None,
-                    initial=joined.labels,
-                    refine_only=len(problem.xy) > STAGED_POLISH_MAX_NODES,
-                )
-            )
-            reasons = np.where(
-                polished.labels != joined.labels,
-                np.asarray(polished.reasons),
-                np.asarray(joined.reasons),
-            )
-            joined = replace(
-                polished,
-                reasons=tuple(reasons.tolist()),
-                seconds=joined.seconds + polished.seconds,
-            )
+            joined = search_again(problem, joined)
             tick()
         out.append(joined)
     return out
+
+
+def search_again(problem: Subproblem, solution: SubSolution) -> SubSolution:
+    """One more search over the whole of ``problem``, from ``solution``'s territories.
+
+    A node keeps its reason unless this search moved it; the seconds add up.
+    """
+    again = solve_subproblem(
+        replace(
+            problem,
+            region_size=None,
+            initial=solution.labels,
+            refine_only=len(problem.xy) > STAGED_POLISH_MAX_NODES,
+        )
+    )
+    reasons = np.where(
+        again.labels != solution.labels, np.asarray(again.reasons), np.asarray(solution.reasons)
+    )
+    return replace(again, reasons=tuple(reasons.tolist()), seconds=solution.seconds + again.seconds)
