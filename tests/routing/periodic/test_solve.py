@@ -175,6 +175,21 @@ def test_plan_estimates_match_route_costs() -> None:
     assert plan.distance() == pytest.approx(before - saving + price)
 
 
+def test_a_plan_with_a_customer_on_part_of_its_combination_is_not_complete() -> None:
+    """A cycle search that could not place a visit leaves A on one of its two days."""
+    inst = _two_day(capacity=10.0)
+    plan = DayPlan(inst, feasible_combinations(inst))
+    plan.construct(np.random.default_rng(0))
+    assert plan.complete()
+    partial = plan.copy()
+    partial.set_day(1, [[c for c in r if c != 1] for r in partial.routes[1]])
+    partial.chosen[1] = (0,)  # what the search reports: the days A is visited on
+    assert partial.violation() == 0 and partial.cost() < plan.cost()
+    assert not partial.complete()  # cheaper, within the limits, and not a solution
+    partial.chosen[1] = (0, 1)  # the combination, with the day-2 visit still missing
+    assert not partial.complete()
+
+
 @pytest.mark.parametrize(
     ("engine", "whole_period"), [("ortools", False), ("pyvrp", False), ("pyvrp", True)]
 )

@@ -174,6 +174,22 @@ class DayPlan:
         """Total capacity and duration excess (0 for a feasible plan)."""
         return sum(float(self.cache(d).excess.sum()) for d in range(self.instance.days))
 
+    def complete(self) -> bool:
+        """Whether every customer is on one of its allowed combinations, on each of its days.
+
+        A search that could not place every visit leaves a customer on part of a
+        combination; such a plan is not a solution, however cheap.
+        """
+        visited: list[list[int]] = [[] for _ in range(self.instance.size + 1)]
+        for day, routes in enumerate(self.routes):
+            for route in routes:
+                for c in route:
+                    visited[c].append(day)
+        return all(
+            self.chosen[c] in self.options[c] and tuple(sorted(visited[c])) == self.chosen[c]
+            for c in range(1, self.instance.size + 1)
+        )
+
     def customers_on(self, day: int) -> frozenset[int]:
         """Customers visited on ``day``."""
         return frozenset(c for r in self.routes[day] for c in r)

@@ -208,7 +208,9 @@ def _cycle_passes(
     next pass starts from. A pass starts from the best plan so far, unless the pass
     before it started there too and found nothing better: then the search and PyVRP
     have settled in that plan's basin, and the pass starts from a new sweep
-    construction instead (another seeded start angle).
+    construction instead (another seeded start angle). A pass whose cycle search ends
+    without a solution (a visit not placed, or a limit exceeded: the construction of a
+    tight instance is often infeasible) gives PyVRP's share to the cycle search too.
     """
     passes = CYCLE_PASSES if whole_period else 1
     share = CYCLE_POLISH_SHARE if whole_period else 0.0
@@ -219,11 +221,16 @@ def _cycle_passes(
         budget = None if max_rounds is None else max_rounds // passes
         found, done = search_cycle(start, pass_seconds * (1.0 - share), seed + k, budget)
         rounds += done
-        if whole_period and found.violation() == 0 and all(found.chosen[1:]):
-            end = deadline if k == passes - 1 else time.perf_counter() + pass_seconds * share
+        end = deadline if k == passes - 1 else time.perf_counter() + pass_seconds * share
+        if whole_period and not _solved(found):
+            # Not every visit placed within the limits yet: PyVRP's share of the pass goes
+            # to the cycle search instead (PyVRP re-optimises complete plans only).
+            found, done = search_cycle(found, end - time.perf_counter(), seed + k, budget)
+            rounds += done
+        if whole_period and _solved(found):
             improve_jointly(found, end - time.perf_counter(), seed + k, iterations)
         settled = start is best and not _better(found, best)
-        if k == 0 or _better(found, best):
+        if _better(found, best) or (k == 0 and not _solved(best)):
             best = found
         start = best
         if settled:
@@ -233,11 +240,16 @@ def _cycle_passes(
     return best, rounds
 
 
+def _solved(plan: DayPlan) -> bool:
+    """Whether ``plan`` is a solution: complete (every visit placed) and within the limits."""
+    return plan.violation() == 0 and plan.complete()
+
+
 def _better(plan: DayPlan, than: DayPlan) -> bool:
-    """Whether ``plan`` is feasible and complete, and cheaper than ``than`` (or it is not)."""
-    if plan.violation() > 0 or not all(plan.chosen[1:]):
+    """Whether ``plan`` is a solution and cheaper than ``than`` (or ``than`` is not one)."""
+    if not _solved(plan):
         return False
-    if than.violation() > 0 or not all(than.chosen[1:]):
+    if not _solved(than):
         return True
     return plan.cost() < than.cost() - 1e-9
 
