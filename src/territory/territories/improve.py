@@ -125,10 +125,15 @@ def centres_of(setup: SearchSetup, labels: IntArray) -> FloatArray:
 def balance_violation(
     labels: IntArray, weights: FloatArray, targets: FloatArray, tolerance: FloatArray
 ) -> float:
-    """Total balance violation: each territory's relative excess over every tolerance."""
+    """Total balance violation: each territory's relative excess over every tolerance.
+
+    A territory with a target of 0 and no load is on target.
+    """
     load = np.zeros_like(targets)
     np.add.at(load, labels, weights)
-    dev = np.abs(load - targets) / targets
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dev = np.abs(load - targets) / targets
+    dev[(load == 0) & (targets == 0)] = 0.0
     return float(np.maximum(dev - tolerance, 0.0).sum())
 
 

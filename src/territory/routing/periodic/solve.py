@@ -225,8 +225,8 @@ def _cycle_passes(
         if whole_period and not _solved(found):
             # Not every visit placed within the limits yet: PyVRP's share of the pass goes
             # to the cycle search instead (PyVRP re-optimises complete plans only).
-            left = max(0.0, end - time.perf_counter())
-            found, done = search_cycle(found, left, seed + k, budget)
+            rest = max(0.0, end - time.perf_counter())
+            found, done = search_cycle(found, rest, seed + k, budget)
             rounds += done
         if whole_period and _solved(found):
             improve_jointly(found, end - time.perf_counter(), seed + k, iterations)
