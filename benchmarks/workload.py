@@ -17,7 +17,8 @@ territory's rep); then
   territories are balanced within a group, since a dealer's stores go to its own reps).
   Target: every rep within +/-10 %;
 * each rep's *estimated* minutes (``territory.workload.estimate_workload`` with the
-  territory's rep and its home) against its planned minutes: mean and standard deviation
+  territory's rep: trips from its home and to its own other customers, the figure the
+  design balances) against its planned minutes: mean and standard deviation
   of planned / estimated - 1;
 * the capacity check's verdict (``territory.grading.capacity_check``) on the plan's
   input (each customer with its territory's rep, so each rep is checked on its own as
@@ -313,7 +314,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     plan = plan_routes(assigned, reps, time_limit=args.time_limit, seed=args.seed)
     plan_seconds = time.perf_counter() - started
-    estimate = estimate_workload(assigned, reps, rep_column="rep_id").by_rep()
+    estimate = estimate_workload(assigned, reps, rep_column="rep_id", neighbours="rep").by_rep()
     table, figures = rep_figures(plan.days, reps, estimate)
     planned, required = len(plan.visits), plan.visits_required
     share = planned / max(required, 1)

@@ -17,6 +17,7 @@ from territory.workload import (
     WORK_NEIGHBOUR_FACTOR,
     customer_minutes,
     estimate_workload,
+    minutes_by_rep,
     minutes_per_km,
     neighbour_km,
     planned_work,
@@ -102,6 +103,67 @@ def test_each_rep_charged_from_its_own_home() -> None:
     assert nearest.customers["rep_id"].tolist() == ["W", "W", "E"]
     with pytest.raises(ValueError, match="'rep_id' names reps that are not in reps"):
         estimate_workload(line.assign(rep_id="X"), reps, rep_column="rep_id")
+
+
+def test_own_rep_neighbours_skip_other_reps_customers() -> None:
+    """With neighbours="rep", customer 0 (rep E) has no neighbour of its own rep nearer than 2.
+
+    The line is at 0, 1 and 3 steps; customers 1 and 2 are W's, so W's neighbour trips
+    are both 2 steps, and E's only customer is alone (0).
+    """
+    reps = pd.DataFrame({"rep_id": ["W", "E"], "home_lon": [0.0, 0.3], "home_lat": [0.0, 0.0]})
+    line = _line().assign(rep_id=["E", "W", "W"])
+    own = estimate_workload(
+        line, reps, travel=ONE_MINUTE_PER_KM, rep_column="rep_id", neighbours="rep"
+    )
+    ratio = own.minutes_per_km
+    np.testing.assert_allclose(
+        own.customers["neighbour_minutes"], np.array([0, 2, 2]) * STEP_KM * ratio, rtol=1e-4
+    )
+    anyone = estimate_workload(line, reps, travel=ONE_MINUTE_PER_KM, rep_column="rep_id")
+    np.testing.assert_allclose(
+        anyone.customers["neighbour_minutes"], np.array([1, 1, 2]) * STEP_KM * ratio, rtol=1e-4
+    )
+    with pytest.raises(ValueError, match="needs reps and rep_column"):
+        estimate_workload(line, reps, neighbours="rep")
+    with pytest.raises(ValueError, match="'any' or 'rep'"):
+        estimate_workload(line, reps, rep_column="rep_id", neighbours="all")  # type: ignore[arg-type]
+
+
+def test_minutes_by_rep_is_each_reps_own_estimate() -> None:
+    """Column r is the customer's estimate in rep r's hands, the others staying put."""
+    rng = np.random.default_rng(3)
+    n = 40
+    customers = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(n)],
+            "lon": rng.uniform(0, 0.5, n),
+            "lat": rng.uniform(0, 0.5, n),
+            "visits_per_cycle": rng.choice([0, 1, 2, 4], n),
+            "service_minutes": rng.uniform(10, 40, n),
+        }
+    )
+    reps = pd.DataFrame(
+        {"rep_id": ["A", "B", "C"], "home_lon": [0.1, 0.4, 0.25], "home_lat": [0.1, 0.1, 0.4]}
+    )
+    rep_of = rng.integers(0, 3, n)
+    minutes = minutes_by_rep(customers, reps, rep_of)
+    assert minutes.shape == (n, 3)
+    own = estimate_workload(
+        customers.assign(rep_id=reps["rep_id"].to_numpy()[rep_of]),
+        reps,
+        rep_column="rep_id",
+        neighbours="rep",
+    ).customers["minutes"]
+    np.testing.assert_allclose(minutes[np.arange(n), rep_of], own, rtol=1e-9)
+    i = int(np.flatnonzero(customers["visits_per_cycle"] > 0)[0])  # one customer moves to B
+    moved = rep_of.copy()
+    moved[i] = 1
+    alone = minutes_by_rep(customers, reps, moved)
+    assert alone[i, 1] == pytest.approx(minutes[i, 1], rel=1e-9)
+    assert (minutes[customers["visits_per_cycle"].to_numpy() == 0] == 0).all()
+    with pytest.raises(ValueError, match="every customer a rep"):
+        minutes_by_rep(customers, reps, np.full(n, 3))
 
 
 def test_minutes_per_km_median_of_groups() -> None:

@@ -18,7 +18,7 @@ from territory.progress import Progress, resolve_progress
 from territory.tables import validate_customers, validate_reps
 from territory.territories._assemble import assemble_plan
 from territory.territories._context import DesignContext, GroupJob
-from territory.territories._measures import measure_values, own_home_workload
+from territory.territories._measures import measure_values, workload_by_territory
 from territory.territories._options import SearchOptions, check_search_settings
 from territory.territories._result import TerritoryPlan
 from territory.territories._rules import (
@@ -34,6 +34,7 @@ from territory.territories.improve import balance_violation
 from territory.territories.solve import Subproblem, SubSolution
 from territory.territories.split import search_again, solve_subproblems
 from territory.travel import GreatCircleTravel, TravelModel
+from territory.workload import home_trip_minutes
 
 __all__ = ["design_territories"]
 
@@ -292,49 +293,93 @@ def design_territories(
     built = [_subproblem(ctx, g, k, free_current) for k, g in enumerate(groups)]
     jobs = [job for job in built if job is not None]
     solutions = solve_subproblems([job.problem for job in jobs], executor, progress=report)
-    ctx, jobs, solutions = _rebalance_on_own_homes(ctx, jobs, solutions, travel)
+    ctx, jobs, solutions = _rebalance_with_own_reps(ctx, jobs, solutions, travel)
     return assemble_plan(ctx, groups, jobs, solutions)
 
 
-def _rebalance_on_own_homes(
+#: Rounds of re-estimating the workload with the territories' own reps and searching again.
+OWN_REP_ROUNDS = 8
+#: Share of a group's customers that may change territory in one of those rounds ...
+OWN_REP_STEP = 0.025
+#: ... but at least this many.
+OWN_REP_MIN_STEP = 10
+#: Share of the tolerance those rounds aim within, as the prices are a little off.
+OWN_REP_AIM = 0.8
+
+
+def _rebalance_with_own_reps(
     ctx: DesignContext, jobs: list[GroupJob], solutions: list[SubSolution], travel: TravelModel
 ) -> tuple[DesignContext, list[GroupJob], list[SubSolution]]:
-    """Balance the estimated workload again with home trips from each territory's own rep.
+    """Balance the estimated workload again as each territory's own rep would work it.
 
     With ``centre="home"`` every territory is drawn around its rep's home. The design
-    prices a customer's trip from the nearest home, since its rep is not known yet;
-    once drawn, a territory whose customers live nearer other reps' homes needs more
-    work than that. The workload is re-estimated with each customer's own
-    rep (:func:`own_home_workload`), and a group with a territory now out of tolerance
-    is searched once more from its territories (its result kept when it is better
-    balanced). Once only: a customer that moves then keeps the home trip of the rep it
-    left, and a second round of re-estimating and searching was seen to drift (one
-    territory at +15 % on the sample region, against +6 % after one).
+    prices a customer's trips from the nearest home and to the nearest customer of any
+    rep, since its rep is not known yet; once drawn, a territory whose customers live
+    nearer other reps' homes, or between other reps' customers, needs more work than
+    that. Each group is then searched again on the workload each customer would cost
+    the rep that takes it (:func:`workload_by_territory`: a move is priced with the
+    minutes of the receiving rep). The neighbour trips follow the territories, so the
+    values are re-estimated and searched again up to :data:`OWN_REP_ROUNDS` times,
+    keeping the territories whose violation on their own re-estimate is smallest.
     """
     if ctx.centre != "home":  # territories are not drawn around their reps' homes
         return ctx, jobs, solutions
-    rep_of = np.full(len(ctx.customers), -1, dtype=np.int64)
-    for job, solution in zip(jobs, solutions, strict=True):
-        rep_of[job.group.customers] = job.group.reps[solution.labels]
-    values = own_home_workload(ctx.customers, ctx.names, ctx.values, rep_of, ctx.reps, travel)
-    if values is None:
-        return ctx, jobs, solutions
-    ctx = replace(ctx, values=values)
+    if "workload" not in ctx.names or "workload" in ctx.customers.columns:
+        return ctx, jobs, solutions  # no estimated workload to price per rep
+    values = ctx.values.copy()
     out_jobs: list[GroupJob] = []
     out_solutions: list[SubSolution] = []
     for job, solution in zip(jobs, solutions, strict=True):
-        weights = values[job.group.customers]
-        problem = replace(
-            job.problem, weights=weights, targets=_targets(ctx, job.group.reps, weights)
-        )
-        out_jobs.append(replace(job, problem=problem))
-        before = _violation(problem, solution.labels)
-        if before > 1e-9:  # out of tolerance: search once more, keep it when better
-            again = search_again(problem, solution)
-            if _violation(problem, again.labels) < before:
-                solution = replace(again, starts=solution.starts)
-        out_solutions.append(solution)
-    return ctx, out_jobs, out_solutions
+        customers = ctx.customers.iloc[job.group.customers]
+        reps = ctx.reps.iloc[job.group.reps]
+        base = ctx.values[job.group.customers]
+        best: tuple[float, Subproblem, SubSolution] | None = None
+        home = home_trip_minutes(customers, reps, travel=travel)
+        for round_ in range(OWN_REP_ROUNDS + 1):
+            by_territory = workload_by_territory(
+                customers, ctx.names, base, solution.labels, reps, travel, home
+            )
+            if by_territory is None:
+                break
+            weights = by_territory[np.arange(len(solution.labels)), solution.labels]
+            problem = replace(
+                job.problem,
+                weights=weights,
+                targets=_targets(ctx, job.group.reps, weights),
+                territory_weights=by_territory,
+            )
+            violation = _violation(problem, solution.labels)
+            if best is None or violation < best[0] - 1e-12:
+                best = (violation, problem, solution)
+            if violation <= 1e-9 or round_ == OWN_REP_ROUNDS:
+                break
+            again = search_again(_small_step(problem, solution.labels), solution)
+            solution = replace(again, starts=solution.starts)
+        if best is None:  # the workload is not estimated here
+            out_jobs.append(job)
+            out_solutions.append(solution)
+            continue
+        _, problem, solution = best
+        values[job.group.customers] = problem.weights
+        out_jobs.append(replace(job, problem=replace(problem, territory_weights=None)))
+        out_solutions.append(replace(solution, violation=best[0]))
+    return replace(ctx, values=values), out_jobs, out_solutions
+
+
+def _small_step(problem: Subproblem, labels: IntArray) -> Subproblem:
+    """``problem`` with at most :data:`OWN_REP_STEP` of its customers free to move.
+
+    The neighbour trips are priced at the territories as they were: a large batch of
+    customers moving into a territory become each other's neighbours and cost less
+    than priced. Small steps keep the prices near the truth. A realignment keeps its
+    own budget instead.
+    """
+    if problem.current is not None:
+        return problem
+    step = max(OWN_REP_MIN_STEP, math.ceil(OWN_REP_STEP * len(labels)))
+    return replace(
+        problem, current=labels, max_moves=step, tolerance=OWN_REP_AIM * problem.tolerance
+    )
 
 
 def _targets(ctx: DesignContext, reps: IntArray, weights: FloatArray) -> FloatArray:

@@ -11,10 +11,11 @@ weighted) target. Two names are special:
     planner's assignment uses: ``visits_per_cycle * (service_minutes +
     WORK_NEIGHBOUR_FACTOR x trip to the nearest other visited customer + HOME_SHARE x trip
     from the nearest rep home)``. The rep is not known before the design, so the home
-    trip is from the nearest home; with ``centre="home"``, once the territories are
-    drawn around their reps' homes, it is re-estimated from each territory's own rep and
-    the territories are balanced once more (:func:`own_home_workload`). Without reps the
-    home term is 0.
+    trip is from the nearest home and the neighbour may be any rep's; with
+    ``centre="home"``, once the territories are drawn around their reps' homes, the
+    territories are balanced again on what each rep that takes a customer would need:
+    trips from its home and to its own other customers (:func:`workload_by_territory`).
+    Without reps the home term is 0.
 
 Any other name is a numeric, non-negative column of the customers table (``potential``,
 ``sales`` ...).
@@ -32,9 +33,9 @@ from numpy.typing import NDArray
 from territory.errors import ProblemCollector
 from territory.tables import check_total_finite, numeric_column
 from territory.travel import TravelModel
-from territory.workload import estimate_workload
+from territory.workload import estimate_workload, minutes_by_rep
 
-__all__ = ["measure_values", "own_home_workload", "workload_minutes"]
+__all__ = ["measure_values", "workload_by_territory", "workload_minutes"]
 
 FloatArray = NDArray[np.float64]
 
@@ -46,7 +47,6 @@ def workload_minutes(
     travel: TravelModel,
     *,
     reps: pd.DataFrame | None = None,
-    rep_ids: NDArray[np.object_] | None = None,
 ) -> FloatArray:
     """Estimated minutes per cycle of each customer (:mod:`territory.workload`).
 
@@ -60,9 +60,7 @@ def workload_minutes(
         The travel model.
     reps
         Reps with homes: the home term is charged from the nearest home (the rep is
-        not known yet), or from ``rep_ids``. Without reps it is 0.
-    rep_ids
-        Each customer's rep, once the territories are drawn.
+        not known yet). Without reps it is 0.
 
     Returns
     -------
@@ -78,11 +76,8 @@ def workload_minutes(
             "service_minutes": service,
         }
     )
-    column = None
-    if rep_ids is not None and reps is not None and len(reps):
-        frame["rep_id"], column = rep_ids, "rep_id"
     estimate = estimate_workload(
-        frame, reps if reps is not None and len(reps) else None, travel=travel, rep_column=column
+        frame, reps if reps is not None and len(reps) else None, travel=travel
     )
     minutes = estimate.customers["minutes"].to_numpy(dtype=float)
     return np.where(np.isfinite(minutes), minutes, 0.0)
@@ -191,36 +186,59 @@ def measure_values(
     return names, values, tolerance
 
 
-def own_home_workload(
+def workload_by_territory(
     customers: pd.DataFrame,
     names: tuple[str, ...],
     values: FloatArray,
-    rep_of: NDArray[np.int64],
+    labels: NDArray[np.int64],
     reps: pd.DataFrame,
     travel: TravelModel,
+    home_minutes: FloatArray | None = None,
 ) -> FloatArray | None:
-    """The measure values with the estimated workload's home trips from each customer's rep.
+    """Every customer's measure values in each territory of its group, once drawn.
 
-    Before the design the home trip is charged from the nearest home; once every
-    customer has a territory, its rep is known, and a customer far from its rep's home
-    costs more than the design assumed. Returns ``values`` with the ``workload`` column
-    re-estimated (customers without a rep, ``rep_of < 0``, keep theirs), or ``None``
-    when the workload is not estimated here (no such measure, a ``workload`` column
-    of the customers, or no reps).
+    Before the design the workload's home trip is charged from the nearest home and the
+    neighbour trip to the nearest customer of any rep; once every customer has a
+    territory, its rep is known: the workload is then what the rep that takes the
+    customer would need (:func:`territory.workload.minutes_by_rep`, trips from that
+    rep's home and to that rep's other customers).
+
+    Parameters
+    ----------
+    customers, values
+        The group's customers and their measure values, shape ``(n, m)``.
+    names
+        The measure names.
+    labels
+        Each customer's territory: a position in ``reps``.
+    reps
+        The group's reps, one per territory.
+    travel
+        The travel model.
+    home_minutes
+        :func:`territory.workload.home_trip_minutes` of these customers and reps, when
+        already known.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Values of shape ``(n, p, m)``: the other measures as in ``values``, the
+        ``workload`` column per territory; ``None`` when the workload is not estimated
+        here (no such measure, or a ``workload`` column of the customers).
     """
-    has_rep = rep_of >= 0
-    if "workload" not in names or "workload" in customers.columns or not has_rep.any():
+    if "workload" not in names or "workload" in customers.columns or not len(reps):
         return None
     j = names.index("workload")
-    ids = reps["rep_id"].astype(str).to_numpy(dtype=object)
-    minutes = workload_minutes(
-        customers,
-        customers["visits_per_cycle"].to_numpy(dtype=float),
-        customers["service_minutes"].to_numpy(dtype=float),
-        travel,
-        reps=reps,
-        rep_ids=ids[np.where(has_rep, rep_of, 0)],  # those without a rep keep their values
+    frame = pd.DataFrame(
+        {
+            "customer_id": customers["customer_id"].to_numpy(),
+            "lon": customers["lon"].to_numpy(dtype=float),
+            "lat": customers["lat"].to_numpy(dtype=float),
+            "visits_per_cycle": customers["visits_per_cycle"].to_numpy(dtype=float),
+            "service_minutes": customers["service_minutes"].to_numpy(dtype=float),
+        }
     )
-    out = values.copy()
-    out[has_rep, j] = minutes[has_rep]
+    minutes = minutes_by_rep(frame, reps, labels, travel=travel, home_minutes=home_minutes)
+    out = np.repeat(values[:, None, :], len(reps), axis=1)
+    out[:, :, j] = np.where(np.isfinite(minutes), minutes, 0.0)
     return out

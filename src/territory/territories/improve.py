@@ -33,6 +33,7 @@ __all__ = [
     "SearchSetup",
     "balance_violation",
     "improve",
+    "node_weights",
     "objective_parts",
     "perturb",
     "swap_pass",
@@ -84,6 +85,12 @@ class SearchSetup:
         Most customers that may change territory (realignment), or None.
     max_moved
         Most of each measure that may change territory, shape ``(m,)``, or None.
+    territory_weights
+        Measure values of every node in every territory, shape ``(n, p, m)``, where a
+        node's value depends on the territory that takes it (the estimated workload
+        with the trips of that territory's rep), or None when ``weights`` hold
+        everywhere. ``weights`` then only size the large steps and the realignment
+        budget.
     """
 
     neighbours: Sequence[Sequence[int]]
@@ -99,6 +106,22 @@ class SearchSetup:
     current: IntArray | None
     max_moves: int | None
     max_moved: FloatArray | None
+    territory_weights: FloatArray | None = None
+
+
+def node_weights(setup: SearchSetup, labels: IntArray) -> FloatArray:
+    """Measure values of every node in the territory ``labels`` gives it, shape ``(n, m)``."""
+    if setup.territory_weights is None:
+        return setup.weights
+    out: FloatArray = setup.territory_weights[np.arange(len(labels)), labels]
+    return out
+
+
+def territory_loads(setup: SearchSetup, labels: IntArray) -> FloatArray:
+    """Total of every measure per territory, shape ``(p, m)``."""
+    load = np.zeros_like(setup.targets)
+    np.add.at(load, labels, node_weights(setup, labels))
+    return load
 
 
 def _violation(load: FloatArray, target: FloatArray, tol: FloatArray, weight: float) -> FloatArray:
@@ -139,7 +162,9 @@ def balance_violation(
 
 def objective_parts(setup: SearchSetup, labels: IntArray) -> tuple[float, float]:
     """Total balance violation (relative, summed) and dispersion (km) of an assignment."""
-    violation = balance_violation(labels, setup.weights, setup.targets, setup.tolerance)
+    violation = balance_violation(
+        labels, node_weights(setup, labels), setup.targets, setup.tolerance
+    )
     centres = centres_of(setup, labels)
     dispersion = float(np.linalg.norm(setup.xy - centres[labels], axis=1).sum())
     return violation, dispersion
@@ -160,8 +185,7 @@ class _Search:
         self.labels = labels.copy()
         self.lab = self.labels.tolist()
         p = len(setup.targets)
-        self.load = np.zeros_like(setup.targets)
-        np.add.at(self.load, self.labels, setup.weights)
+        self.load = territory_loads(setup, self.labels)
         self.reasons = reasons
         self.n_moved = 0
         self.moved_load = np.zeros(setup.weights.shape[1])
@@ -178,6 +202,7 @@ class _Search:
         self.load_l: list[list[float]] = self.load.tolist()
         self.target_l: list[list[float]] = setup.targets.tolist()
         self.weight_l: list[list[float]] = setup.weights.tolist()
+        self.by_territory = setup.territory_weights
         self.tol_l: list[float] = setup.tolerance.tolist()
         self.half_l: list[float] = (SLACK_SHARE * setup.tolerance).tolist()
         self.xy_l: list[list[float]] = setup.xy.tolist()
@@ -198,15 +223,18 @@ class _Search:
         key = np.unique(cu * self.p + cb)
         cu, cb = key // self.p, key % self.p
         ca = lab[cu]
-        w = s.weights[cu]
+        if self.by_territory is None:
+            wa = wb = s.weights[cu]
+        else:
+            wa, wb = self.by_territory[cu, ca], self.by_territory[cu, cb]
         ta, tb = s.targets[ca], s.targets[cb]
         self.load = np.asarray(self.load_l, dtype=float).reshape(s.targets.shape)
         la, lb = self.load[ca], self.load[cb]
         tol = s.tolerance
         w8 = self.weight
         delta = (
-            _violation(la - w, ta, tol, w8)
-            + _violation(lb + w, tb, tol, w8)
+            _violation(la - wa, ta, tol, w8)
+            + _violation(lb + wb, tb, tol, w8)
             - _violation(la, ta, tol, w8)
             - _violation(lb, tb, tol, w8)
         ).sum(axis=1)
@@ -230,21 +258,31 @@ class _Search:
             out += (dev - self.half_l[j]) * SLACK_WEIGHT
         return out
 
+    def moved(self, i: int, a: int, b: int) -> tuple[list[float], list[float]]:
+        """What ``i`` takes out of territory ``a`` and brings into ``b``, per measure."""
+        if self.by_territory is None:
+            w = self.weight_l[i]
+            return w, w
+        here: list[list[float]] = self.by_territory[i, [a, b]].tolist()
+        return here[0], here[1]
+
     def delta(self, i: int, a: int, b: int, centres: list[list[float]]) -> tuple[float, int]:
         """Change of objective when ``i`` moves from ``a`` to ``b``, and the main reason."""
-        w = self.weight_l[i]
+        if self.by_territory is None:  # the hot path: one value everywhere
+            wa = wb = self.weight_l[i]
+        else:
+            wa, wb = self.moved(i, a, b)
         la, lb = self.load_l[a], self.load_l[b]
         ta, tb = self.target_l[a], self.target_l[b]
         pen = self._pen
         total = 0.0
         best, best_j = 0.0, -1
-        for j in range(len(w)):
-            wj = w[j]
-            if wj == 0.0:
+        for j in range(len(wa)):
+            if wa[j] == 0.0 and wb[j] == 0.0:
                 continue
             change = (
-                pen(la[j] - wj, ta[j], j)
-                + pen(lb[j] + wj, tb[j], j)
+                pen(la[j] - wa[j], ta[j], j)
+                + pen(lb[j] + wb[j], tb[j], j)
                 - pen(la[j], ta[j], j)
                 - pen(lb[j], tb[j], j)
             )
@@ -327,9 +365,10 @@ class _Search:
         s = self.s
         w = s.weights[i]
         la, lb = self.load_l[a], self.load_l[b]
-        for j, wj in enumerate(self.weight_l[i]):
-            la[j] -= wj
-            lb[j] += wj
+        wa, wb = self.moved(i, a, b)
+        for j in range(len(wa)):
+            la[j] -= wa[j]
+            lb[j] += wb[j]
         self.lab[i] = b
         self.labels[i] = b
         self.size[a] -= 1
@@ -490,13 +529,20 @@ def swap_pass(
             if len(side_a) == 0 or len(side_b) == 0:
                 continue
             load = np.asarray(search.load_l)
-            diff = s.weights[side_a][:, None, :] - s.weights[side_b][None, :, :]
+            # What each pair takes out of a (and out of b): the customer that leaves
+            # less the one that comes in, each valued in the territory it is in.
+            if s.territory_weights is None:
+                out_a = out_b = s.weights[side_a][:, None, :] - s.weights[side_b][None, :, :]
+            else:
+                tw = s.territory_weights
+                out_a = tw[side_a, a][:, None, :] - tw[side_b, a][None, :, :]
+                out_b = tw[side_a, b][:, None, :] - tw[side_b, b][None, :, :]
             la, lb = load[a], load[b]
             ta, tb = s.targets[a], s.targets[b]
             tol = s.tolerance
             change = (
-                _violation(la - diff, ta, tol, weight)
-                + _violation(lb + diff, tb, tol, weight)
+                _violation(la - out_a, ta, tol, weight)
+                + _violation(lb + out_b, tb, tol, weight)
                 - _violation(la, ta, tol, weight)
                 - _violation(lb, tb, tol, weight)
             ).sum(axis=2)

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from territory.geometry import weighted_kmeans
 from territory.territories._construct import grow_regions, match_centres
-from territory.territories.improve import SearchSetup, centres_of
+from territory.territories.improve import SearchSetup, centres_of, territory_loads
 
 __all__ = ["REASON_RELOCATED", "regrow", "relocate"]
 
@@ -37,16 +37,9 @@ MAX_GROUP = 10
 REASON_RELOCATED = -3
 
 
-def _loads(setup: SearchSetup, labels: IntArray) -> FloatArray:
-    """Total of every measure per territory."""
-    load = np.zeros_like(setup.targets)
-    np.add.at(load, labels, setup.weights)
-    return load
-
-
 def _mean_deviation(setup: SearchSetup, labels: IntArray) -> FloatArray:
     """Mean relative deviation from target over the measures, per territory."""
-    dev = _loads(setup, labels) / setup.targets - 1.0
+    dev = territory_loads(setup, labels) / setup.targets - 1.0
     finite = np.isfinite(setup.tolerance)
     out: FloatArray = dev[:, finite].mean(axis=1) if finite.any() else dev.mean(axis=1)
     return out
@@ -155,7 +148,7 @@ def _split_in_two(
 
 def _out_of_band(setup: SearchSetup, labels: IntArray) -> FloatArray:
     """Total relative excess over the tolerance band, per territory."""
-    dev = np.abs(_loads(setup, labels) / setup.targets - 1.0)
+    dev = np.abs(territory_loads(setup, labels) / setup.targets - 1.0)
     out: FloatArray = np.maximum(dev - setup.tolerance, 0.0).sum(axis=1)
     return out
 
@@ -167,7 +160,7 @@ def _group_around(setup: SearchSetup, labels: IntArray, centre: int) -> IntArray
     total closest to its target -- while the group's total misses its target by more
     than half a tolerance and it has fewer than :data:`MAX_GROUP` territories.
     """
-    load = _loads(setup, labels)
+    load = territory_loads(setup, labels)
     half = 0.5 * setup.tolerance
     group = np.union1d([centre], _touching(setup, labels, centre))
 

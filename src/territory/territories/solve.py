@@ -86,6 +86,10 @@ class Subproblem:
     refine_only
         Search from ``initial`` with balance first from the start, skipping the
         stages that trade balance for compactness (much cheaper on large problems).
+    territory_weights
+        Measure values of every node in every territory, shape ``(n, p, m)``, when a
+        node's value depends on the territory that takes it (see
+        :class:`~territory.territories.improve.SearchSetup`), else None.
     """
 
     name: str
@@ -110,6 +114,7 @@ class Subproblem:
     region_size: int | None = None
     initial: IntArray | None = None
     refine_only: bool = False
+    territory_weights: FloatArray | None = None
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,7 @@ def solve_subproblem(problem: Subproblem) -> SubSolution:
         current=problem.current,
         max_moves=problem.max_moves,
         max_moved=problem.max_moved,
+        territory_weights=problem.territory_weights,
     )
     if n == 0 or len(problem.targets) == 1:  # nothing to choose
         labels = np.zeros(n, np.int64)

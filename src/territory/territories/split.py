@@ -122,6 +122,11 @@ def _part(problem: Subproblem, nodes: IntArray, territories: IntArray, seed: int
         indices=indices,
         weights=problem.weights[nodes],
         targets=problem.targets[territories],
+        territory_weights=(
+            None
+            if problem.territory_weights is None
+            else problem.territory_weights[np.ix_(nodes, territories)]
+        ),
         locked=_local(problem.locked[nodes], territories),
         conflicts=conflicts,
         anchors=problem.anchors[territories],
