@@ -133,6 +133,8 @@ def test_damaged_csv_is_refused_or_read_into_valid_bounded_values(case: tuple[st
     [
         (b"customer_id,lon\nC1,9\n\xff\n", "not UTF-8"),
         (b"customer_id,lon\nC1,9,10\n", "cannot be read as csv"),
+        (b"customer_id,lon\nC1,9\n\nC2,9,10\n", "line 4 has 3 fields, but the header names 2"),
+        (b'customer_id,lon\n"C\n1",9\nC2,9,10,11\n', "line 4 has 4 fields"),
         (b"", "empty"),
     ],
 )
@@ -143,6 +145,16 @@ def test_bad_csv_messages_name_the_problem(text: bytes, fragment: str) -> None:
         path.write_bytes(text)
         with pytest.raises(ValidationError, match=fragment):
             read_table(path)
+
+
+def test_trailing_empty_csv_fields_are_read() -> None:
+    """A trailing comma after each row (as some spreadsheets write) loses nothing and passes."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "customers.csv"
+        path.write_text("customer_id,lon\nC1,9,\nC2,8,\n", encoding="utf-8")
+        table = read_table(path)
+    assert list(table.columns) == ["customer_id", "lon"]
+    assert table["lon"].tolist() == [9, 8]
 
 
 def test_repeated_csv_header_is_refused() -> None:

@@ -34,7 +34,6 @@ import os
 import shutil
 import tempfile
 import uuid
-import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
@@ -156,15 +155,9 @@ def _first_bad_byte(file: Path) -> str:
 def _read(file: Path, suffix: str) -> pd.DataFrame:
     """Parse ``file`` in the format of ``suffix`` (errors are the parsers' own)."""
     if suffix == ".csv":
-        with file.open(encoding="utf-8", newline="") as handle:
-            _refuse_repeated_names(file, next(csv.reader(handle), []))
+        _check_csv_rows(file)
         header = pd.read_csv(file, nrows=0, encoding="utf-8")
-        with warnings.catch_warnings():
-            # More fields than header names: pandas would silently make them the index.
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(
-                file, dtype=_id_types(header.columns), encoding="utf-8", index_col=False
-            )
+        return pd.read_csv(file, dtype=_id_types(header.columns), encoding="utf-8", index_col=False)
     if suffix == ".xlsx":
         _require_openpyxl()
         first = pd.read_excel(file, header=None, nrows=1, engine="openpyxl")
@@ -182,6 +175,25 @@ def _read(file: Path, suffix: str) -> pd.DataFrame:
     else:
         table = gpd.read_file(file)
     return _without_empty_geometry(table)
+
+
+def _check_csv_rows(file: Path) -> None:
+    """Refuse a repeated header name, and a row with more values than the header names.
+
+    pandas would rename a repeated name to ``x.1``, and drop (or, without
+    ``index_col=False``, make an index of) the extra fields. Empty extra fields,
+    such as the trailing comma some spreadsheets write, lose nothing and pass.
+    """
+    with file.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        names = next(reader, [])
+        _refuse_repeated_names(file, names)
+        for row in reader:
+            if len(row) > len(names) and any(row[len(names) :]):
+                raise ValidationError(
+                    f"{file}: cannot be read as csv: line {reader.line_num} has {len(row)} "
+                    f"fields, but the header names {len(names)} columns"
+                )
 
 
 def _refuse_repeated_names(file: Path, names: list[str]) -> None:
