@@ -349,6 +349,19 @@ def test_cycle_method_keeps_every_rule_and_is_reproducible(instance_seed: int) -
         assert any(set(days) <= set(allowed) for allowed in inst.allowed_days(customer))
 
 
+def test_cycle_method_with_pyvrp_is_reproducible_under_a_work_limit() -> None:
+    """Cycle pass, PyVRP and combination search: a work limit gives the same plan twice."""
+    engine = _engine_or_skip("pyvrp")
+    inst = _random_instance(7)
+    settings = {"max_rounds": 40, "engine_iterations": 200, "method": "cycle"}
+    runs = [
+        solve_pvrp(inst, engine=engine, time_limit=60.0, seed=2, **settings)  # type: ignore[arg-type]
+        for _ in range(2)
+    ]
+    assert runs[0].routes == runs[1].routes
+    assert runs[0].check() == []
+
+
 def test_unknown_method_is_rejected() -> None:
     """A method other than 'combinations' or 'cycle' is a ValidationError."""
     with pytest.raises(ValidationError, match="method"):

@@ -24,9 +24,11 @@
      clusters of customers, runs the combination search and gives each candidate a
      very short PyVRP run, with threshold acceptance.
 
-With ``method="cycle"`` the stages after the construction are the planner's own
+With ``method="cycle"`` the stage after the construction is the planner's own
 periodic search (:mod:`territory.routing.periodic.cycle_pvrp`, the search behind
-``plan_routes``), alternating with whole-period PyVRP runs when the engine is PyVRP.
+``plan_routes``); when the engine is PyVRP it has the first quarter of the time and
+ends with a whole-period PyVRP run, and the large neighbourhood search above improves
+its plan for the rest.
 
 Capacity and duration excesses are penalised heavily in the search; the engines only
 return plans that are feasible. The result is checked by :meth:`PeriodicSolution.check`.
@@ -68,13 +70,12 @@ INITIAL_SHARE = 0.25
 POLISH_SHARE = 0.15
 #: Share of the time limit the first combination search may use.
 SEARCH_SHARE = 0.15
-#: Passes of ``method="cycle"`` with a whole-period engine (see :func:`_cycle_passes`).
-#: Chosen on 16 Cordeau instances at 60 s (benchmarks/README.md): 1 pass with 20 % for
-#: PyVRP gave a mean gap of 6.03 % on the six largest, 4 passes with 70 % gave 3.94 %.
-CYCLE_PASSES = 4
-#: Share of each pass of ``method="cycle"`` for its whole-period PyVRP run (PyVRP's
-#: moves between the routes of a day are what the cycle search lacks when a day has
-#: several vehicles).
+#: Share of the time of ``method="cycle"`` with a whole-period engine for the pass of
+#: the cycle search and PyVRP; the combination search has the rest (see
+#: :func:`_cycle_method`). Chosen on 16 Cordeau instances at 60 s (benchmarks/README.md).
+CYCLE_SHARE = 0.25
+#: Share of that pass for its whole-period PyVRP run (PyVRP's moves between the routes
+#: of a day are what the cycle search lacks when a day has several vehicles).
 CYCLE_POLISH_SHARE = 0.7
 #: Shortest engine call, seconds.
 MIN_SLICE = 0.1
@@ -192,7 +193,7 @@ def _day_rounds(
     return best, rounds
 
 
-def _cycle_passes(
+def _cycle_method(
     plan: DayPlan,
     deadline: float,
     seed: int,
@@ -200,50 +201,74 @@ def _cycle_passes(
     iterations: int | None,
     whole_period: bool,
 ) -> tuple[DayPlan, int]:
-    """The cycle search, alternating with whole-period PyVRP runs when ``whole_period``.
+    """``method="cycle"``: the cycle search, then (``whole_period``) the combination search.
 
-    The time left is cut into :data:`CYCLE_PASSES` passes; each runs the cycle search,
-    then (``whole_period``) gives the last :data:`CYCLE_POLISH_SHARE` of the pass to one
-    PyVRP run of all days, whose routes (with moves between the routes of a day) the
-    next pass starts from. A pass starts from the best plan so far, unless the pass
-    before it started there too and found nothing better: then the search and PyVRP
-    have settled in that plan's basin, and the pass starts from a new sweep
-    construction instead (another seeded start angle). A pass whose cycle search ends
-    without a solution (a visit not placed, or a limit exceeded: the construction of a
-    tight instance is often infeasible) gives PyVRP's share to the cycle search too.
+    Without a whole-period engine the cycle search has all the time. With one, a pass
+    of the cycle search and PyVRP (see :func:`_cycle_pass`) has the first
+    :data:`CYCLE_SHARE` of it, and the combination search
+    (:func:`~territory.routing.periodic.alns.search_combinations`) the rest, from the
+    pass's plan. The two search different neighbourhoods: the cycle search moves
+    customers between day combinations priced on the routes, but settles where a
+    better plan needs several customers to change combination together, which the
+    combination search's ruin and recreate of clusters finds. The cheaper solution of
+    the two is returned. A work limit ``max_rounds`` is split in the same shares.
     """
-    passes = CYCLE_PASSES if whole_period else 1
-    share = CYCLE_POLISH_SHARE if whole_period else 0.0
-    best, rounds, start = plan, 0, plan
-    for k in range(passes):
-        left = max(0.0, deadline - time.perf_counter())
-        pass_seconds = left / (passes - k)
-        budget = None if max_rounds is None else max_rounds // passes
-        found, done = search_cycle(start, pass_seconds * (1.0 - share), seed + k, budget)
-        rounds += done
-        end = deadline if k == passes - 1 else time.perf_counter() + pass_seconds * share
-        if whole_period and not _solved(found):
-            # Not every visit placed within the limits yet: PyVRP's share of the pass goes
-            # to the cycle search instead (PyVRP re-optimises complete plans only).
-            rest = max(0.0, end - time.perf_counter())
-            found, done = search_cycle(found, rest, seed + k, budget)
-            rounds += done
-        if whole_period and _solved(found):
-            improve_jointly(found, end - time.perf_counter(), seed + k, iterations)
-        settled = start is best and not _better(found, best)
-        if _better(found, best) or (k == 0 and not _solved(best)):
-            best = found
-        start = best
-        if settled:
-            start = DayPlan(plan.instance, plan.options)
-            start.construct(np.random.default_rng([seed, k + 1]))
-            logger.debug("pvrp %s: pass %d settled; next from a new sweep", plan.instance.name, k)
-    return best, rounds
+    if not whole_period:
+        found, rounds = search_cycle(plan, deadline - time.perf_counter(), seed, max_rounds)
+        return _preferred(found, plan), rounds
+    left = max(0.0, deadline - time.perf_counter())
+    first_rounds = None if max_rounds is None else round(CYCLE_SHARE * max_rounds)
+    found, rounds = _cycle_pass(
+        plan, time.perf_counter() + CYCLE_SHARE * left, seed, first_rounds, iterations
+    )
+    best = _preferred(found, plan)
+    # The combination search needs every customer on a combination; a construction has that.
+    start = best.copy() if best.complete() else plan.copy()
+    left = max(0.0, deadline - time.perf_counter())
+    rng = np.random.default_rng([seed, 1])  # not the construction's stream
+    rest = None if max_rounds is None else max_rounds - (first_rounds or 0)
+    found, more = search_combinations(start, rng, deadline, left, seed + 1, rest, iterations)
+    return _preferred(found, best), rounds + more
+
+
+def _cycle_pass(
+    start: DayPlan, end: float, seed: int, max_rounds: int | None, iterations: int | None
+) -> tuple[DayPlan, int]:
+    """The cycle search from ``start``, then one whole-period PyVRP run, until ``end``.
+
+    The last :data:`CYCLE_POLISH_SHARE` of the time goes to PyVRP, whose moves between
+    the routes of a day are what the cycle search lacks when a day has several
+    vehicles. When the cycle search ends without a solution (a visit not placed, or a
+    limit exceeded: the construction of a tight instance is often infeasible) PyVRP's
+    share goes to the cycle search too (PyVRP re-optimises complete plans only).
+    """
+    seconds = max(0.0, end - time.perf_counter())
+    found, rounds = search_cycle(start, seconds * (1.0 - CYCLE_POLISH_SHARE), seed, max_rounds)
+    if not _solved(found):
+        found, more = search_cycle(found, max(0.0, end - time.perf_counter()), seed, max_rounds)
+        rounds += more
+    if _solved(found):
+        improve_jointly(found, end - time.perf_counter(), seed, iterations)
+    return found, rounds
 
 
 def _solved(plan: DayPlan) -> bool:
     """Whether ``plan`` is a solution: complete (every visit placed) and within the limits."""
     return plan.violation() == 0 and plan.complete()
+
+
+def _preferred(plan: DayPlan, than: DayPlan) -> DayPlan:
+    """The better of two plans (``than`` on a tie).
+
+    A solution beats a non-solution, a cheaper solution a dearer one; between two
+    non-solutions the one that exceeds the limits less wins (a plan within them, with
+    visits missing that the check lists, beats one that exceeds them).
+    """
+    if _better(plan, than):
+        return plan
+    if not _solved(than) and not _solved(plan) and plan.violation() < than.violation():
+        return plan
+    return than
 
 
 def _better(plan: DayPlan, than: DayPlan) -> bool:
@@ -298,9 +323,10 @@ def solve_pvrp(
         ``"combinations"`` (default): the stages above. ``"cycle"``: the planner's own
         periodic search (:mod:`territory.routing.periodic.cycle_pvrp`, the search behind
         ``plan_routes``) over combinations and routes together, from the construction
-        when it is feasible; with ``engine="pyvrp"`` the time is cut into
-        :data:`CYCLE_PASSES` passes, each ending with a whole-period PyVRP run
-        (:data:`CYCLE_POLISH_SHARE` of the pass) that the next pass starts from.
+        when it is feasible; with ``engine="pyvrp"`` it has :data:`CYCLE_SHARE` of the
+        time, ending with a whole-period PyVRP run (:data:`CYCLE_POLISH_SHARE` of its
+        share), and the combination search of ``"combinations"`` continues from its
+        plan for the rest.
     executor
         Runs independent searches side by side (a ``ProcessPoolExecutor``, or a Dask
         ``Client.get_executor()``; threads gain nothing), each with the whole
@@ -366,7 +392,7 @@ def solve_pvrp(
     if whole_period and not joint_available():
         raise ImportError("whole_period=True needs PyVRP: pip install 'territory[pyvrp]'")
     if method == "cycle":
-        best, rounds = _cycle_passes(
+        best, rounds = _cycle_method(
             plan, deadline, seed, max_rounds, engine_iterations, whole_period
         )
     elif whole_period:
