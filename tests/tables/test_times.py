@@ -3,12 +3,14 @@
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from territory.errors import ProblemCollector
 from territory.tables import validate_customers, validate_reps
-from territory.tables.times import format_time, parse_time, parse_weekdays
+from territory.tables.times import format_time, parse_time, parse_weekdays, timestamps
 from territory_cases import customers_frame, reps_frame, validation_error_text
 
 
@@ -80,3 +82,20 @@ def test_words_that_only_start_like_weekdays_are_refused() -> None:
     assert parse_weekdays("Monday-Wednesday") == (0, 1, 2)
     with pytest.raises(ValueError):
         parse_weekdays("Sunshine")
+
+
+def test_timestamps_read_an_unguessable_first_value_without_a_warning() -> None:
+    """A first value pandas cannot guess a format from: each value is read on its own.
+
+    The suite turns warnings into errors, so pandas' "Could not infer format" warning
+    (no longer silenced through the process's warning filters) would fail this test.
+    """
+    frame = pd.DataFrame(
+        {"customer_id": ["C1", "C2", "C3"], "timestamp": ["soon", "2026-11-04", "2026-11-02 10:00"]}
+    )
+    problems = ProblemCollector()
+    values = timestamps(frame, "visits", "timestamp", "customer_id", problems)
+    assert values.isna().tolist() == [True, False, False]
+    assert values.iloc[2] == pd.Timestamp("2026-11-02 10:00")
+    (problem,) = problems.problems
+    assert problem.ids == ("C1",)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.api import guess_datetime_format
 
 from territory.errors import ProblemCollector, ValidationError
 from territory.tables.columns import ids_where, is_missing
@@ -312,6 +312,20 @@ def check_window(
         )
 
 
+def _format_of(raw: pd.Series) -> str | None:
+    """``"mixed"`` when pandas cannot guess a format from the first value, else ``None``.
+
+    pandas guesses the same way, but warns before reading every value on its own; deciding
+    here spares the warning without touching the process's warning filters (which is not
+    thread-safe, and the service reads tables in threads).
+    """
+    present = raw[raw.notna()]
+    first = present.iloc[0] if len(present) else None
+    if not isinstance(first, str) or guess_datetime_format(first) is not None:
+        return None
+    return "mixed"
+
+
 def timestamps(
     frame: pd.DataFrame, table: str, column: str, id_column: str, problems: ProblemCollector
 ) -> pd.Series:
@@ -324,9 +338,7 @@ def timestamps(
             )
         )
     try:
-        with warnings.catch_warnings():  # odd values: pandas parses them one by one, fine
-            warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
-            values = pd.to_datetime(raw, errors="coerce")
+        values = pd.to_datetime(raw, errors="coerce", format=_format_of(raw))
         # pandas reads every value in the format of the first one: "2026-11-04" after
         # "2026-11-02 10:00" would be unreadable. Read those misfits one by one.
         retry = (values.isna() & raw.notna()).to_numpy()
