@@ -245,7 +245,8 @@ def _cycle_pass(
     seconds = max(0.0, end - time.perf_counter())
     found, rounds = search_cycle(start, seconds * (1.0 - CYCLE_POLISH_SHARE), seed, max_rounds)
     if not _solved(found):
-        found, more = search_cycle(found, max(0.0, end - time.perf_counter()), seed, max_rounds)
+        left = None if max_rounds is None else max(0, max_rounds - rounds)
+        found, more = search_cycle(found, max(0.0, end - time.perf_counter()), seed, left)
         rounds += more
     if _solved(found):
         improve_jointly(found, end - time.perf_counter(), seed, iterations)
