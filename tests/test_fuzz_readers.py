@@ -157,6 +157,18 @@ def test_trailing_empty_csv_fields_are_read() -> None:
     assert table["lon"].tolist() == [9, 8]
 
 
+def test_blank_lines_before_the_csv_header_are_skipped() -> None:
+    """As pandas does: the header is the first non-blank line, and the rows are checked on it."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "customers.csv"
+        path.write_text("\n\ncustomer_id,lon\nC1,9\n", encoding="utf-8")
+        table = read_table(path)
+        assert table["customer_id"].tolist() == ["C1"]
+        path.write_text("\ncustomer_id,lon,lon\nC1,9,9\n", encoding="utf-8")
+        with pytest.raises(ValidationError, match="lon"):
+            read_table(path)
+
+
 def test_repeated_csv_header_is_refused() -> None:
     """A CSV whose header names a column twice is a ValidationError, not 'lon' and 'lon.1'."""
     with tempfile.TemporaryDirectory() as folder:

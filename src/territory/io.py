@@ -186,7 +186,7 @@ def _check_csv_rows(file: Path) -> None:
     """
     with file.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
-        names = next(reader, [])
+        names = next((row for row in reader if row), [])  # pandas skips blank lines
         _refuse_repeated_names(file, names)
         for row in reader:
             if len(row) > len(names) and any(row[len(names) :]):

@@ -216,8 +216,11 @@ def _cycle_method(
     if not whole_period:
         found, rounds = search_cycle(plan, deadline - time.perf_counter(), seed, max_rounds)
         return _preferred(found, plan), rounds
+    first_rounds = rest = None
+    if max_rounds is not None:
+        first_rounds = round(CYCLE_SHARE * max_rounds)
+        rest = max_rounds - first_rounds
     left = max(0.0, deadline - time.perf_counter())
-    first_rounds = None if max_rounds is None else round(CYCLE_SHARE * max_rounds)
     found, rounds = _cycle_pass(
         plan, time.perf_counter() + CYCLE_SHARE * left, seed, first_rounds, iterations
     )
@@ -226,7 +229,6 @@ def _cycle_method(
     start = best.copy() if best.complete() else plan.copy()
     left = max(0.0, deadline - time.perf_counter())
     rng = np.random.default_rng([seed, 1])  # not the construction's stream
-    rest = None if max_rounds is None else max_rounds - (first_rounds or 0)
     found, more = search_combinations(start, rng, deadline, left, seed + 1, rest, iterations)
     return _preferred(found, best), rounds + more
 
