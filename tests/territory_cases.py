@@ -15,6 +15,7 @@ from scipy.spatial import Delaunay
 
 from territory.errors import ValidationError
 from territory.routing.engines import DayProblem
+from territory.routing.periodic import PeriodicInstance
 from territory.territories import TerritoryPlan
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ __all__ = [
     "grid_customers",
     "line_problem",
     "monthly_sales",
+    "random_pvrp_instance",
     "records",
     "reps_frame",
     "territories_body",
@@ -62,6 +64,28 @@ def line_problem(positions: list[float], **kwargs: object) -> DayProblem:
     }
     defaults.update(kwargs)
     return DayProblem(travel=np.abs(xs[:, None] - xs[None, :]), **defaults)  # type: ignore[arg-type]
+
+
+def random_pvrp_instance(seed: int, customers: int = 25) -> PeriodicInstance:
+    """A seeded periodic VRP: 3 days, 2 vehicles, customers visited once or twice."""
+    rng = np.random.default_rng(seed)
+    n, days = customers, 3
+    frequency = np.concatenate(([0], rng.integers(1, 3, n)))
+    singles, doubles = (4, 2, 1), (6, 5, 3)
+    combinations = ((), *tuple(singles if f == 1 else doubles for f in frequency[1:]))
+    return PeriodicInstance(
+        days=days,
+        vehicles=2,
+        capacity=np.full(days, 40.0),
+        max_duration=np.full(days, 400.0),
+        x=np.concatenate(([50.0], rng.uniform(0, 100, n))),
+        y=np.concatenate(([50.0], rng.uniform(0, 100, n))),
+        service=np.concatenate(([0.0], np.full(n, 5.0))),
+        demand=np.concatenate(([0.0], rng.integers(1, 10, n).astype(float))),
+        frequency=frequency,
+        combinations=combinations,
+        name="random",
+    )
 
 
 def grid_customers(nx_: int, ny: int, *, step: float = 0.01, **columns: object) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from territory.routing.periodic import (
 )
 from territory.routing.periodic.dayplan import DayPlan, feasible_combinations
 from territory.routing.periodic.solution import route_cost
+from territory_cases import random_pvrp_instance
 
 BENCHMARKS = Path(__file__).resolve().parents[4] / "shared" / "benchmarks" / "cordeau-pvrp"
 
@@ -217,34 +218,13 @@ def test_time_limit_must_be_positive() -> None:
         solve_pvrp(_two_day(), time_limit=0.0)
 
 
-def _random_instance(seed: int) -> PeriodicInstance:
-    rng = np.random.default_rng(seed)
-    n, days = 25, 3
-    frequency = np.concatenate(([0], rng.integers(1, 3, n)))
-    singles, doubles = (4, 2, 1), (6, 5, 3)
-    combinations = ((), *tuple(singles if f == 1 else doubles for f in frequency[1:]))
-    return PeriodicInstance(
-        days=days,
-        vehicles=2,
-        capacity=np.full(days, 40.0),
-        max_duration=np.full(days, 400.0),
-        x=np.concatenate(([50.0], rng.uniform(0, 100, n))),
-        y=np.concatenate(([50.0], rng.uniform(0, 100, n))),
-        service=np.concatenate(([0.0], np.full(n, 5.0))),
-        demand=np.concatenate(([0.0], rng.integers(1, 10, n).astype(float))),
-        frequency=frequency,
-        combinations=combinations,
-        name="random",
-    )
-
-
 @settings(max_examples=10, deadline=None)
 @given(instance_seed=st.integers(0, 10_000), search_seed=st.integers(0, 10_000))
 def test_search_keeps_every_customer_on_an_allowed_combination(
     instance_seed: int, search_seed: int
 ) -> None:
     """After construction, search and perturbation each customer sits on an allowed combination."""
-    inst = _random_instance(instance_seed)
+    inst = random_pvrp_instance(instance_seed)
     plan = DayPlan(inst, feasible_combinations(inst))
     rng = np.random.default_rng(search_seed)
     plan.construct(rng)
@@ -269,7 +249,7 @@ def test_search_keeps_every_customer_on_an_allowed_combination(
 @given(instance_seed=st.integers(0, 10_000), search_seed=st.integers(0, 10_000))
 def test_combination_moves_lower_the_cost(instance_seed: int, search_seed: int) -> None:
     """The combination search never raises the penalised cost and ends at a local optimum."""
-    inst = _random_instance(instance_seed)
+    inst = random_pvrp_instance(instance_seed)
     plan = DayPlan(inst, feasible_combinations(inst))
     rng = np.random.default_rng(search_seed)
     plan.construct(rng)
@@ -295,7 +275,7 @@ def test_combination_moves_lower_the_cost(instance_seed: int, search_seed: int) 
 )
 def test_same_seed_same_solution(engine: str, iterations: int) -> None:
     """With work limits instead of the clock, the same seed gives the same routes."""
-    inst = _random_instance(1)
+    inst = random_pvrp_instance(1)
     runs = [
         solve_pvrp(
             inst,
@@ -337,7 +317,7 @@ def test_cycle_method_finds_the_two_day_optimum(engine: str) -> None:
 @given(instance_seed=st.integers(0, 10_000))
 def test_cycle_method_keeps_every_rule_and_is_reproducible(instance_seed: int) -> None:
     """Cycle method: same routes twice; only visits that do not fit are missing."""
-    inst = _random_instance(instance_seed)
+    inst = random_pvrp_instance(instance_seed)
     runs = [
         solve_pvrp(inst, engine="ortools", time_limit=30.0, seed=3, max_rounds=60, method="cycle")
         for _ in range(2)
@@ -352,7 +332,7 @@ def test_cycle_method_keeps_every_rule_and_is_reproducible(instance_seed: int) -
 def test_cycle_method_with_pyvrp_is_reproducible_under_a_work_limit() -> None:
     """Cycle pass, PyVRP and combination search: a work limit gives the same plan twice."""
     engine = _engine_or_skip("pyvrp")
-    inst = _random_instance(7)
+    inst = random_pvrp_instance(7)
     settings = {"max_rounds": 40, "engine_iterations": 200, "method": "cycle"}
     runs = [
         solve_pvrp(inst, engine=engine, time_limit=60.0, seed=2, **settings)  # type: ignore[arg-type]
@@ -370,7 +350,7 @@ def test_unknown_method_is_rejected() -> None:
 
 def test_a_portfolio_returns_the_cheapest_of_its_seeded_searches() -> None:
     """runs=2 solves with seeds 3 and 4 and keeps the cheaper plan; on an executor alike."""
-    inst = _random_instance(11)
+    inst = random_pvrp_instance(11)
     settings = {"engine": "ortools", "time_limit": 30.0, "max_rounds": 40, "method": "cycle"}
     # a run of a portfolio without an executor gets half the time: the work limit binds first
     alone = [

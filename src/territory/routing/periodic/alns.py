@@ -2,14 +2,25 @@
 
 The whole-period PyVRP model (:mod:`territory.routing.periodic.joint`) re-optimises the
 routes and the day of every one-visit customer, but keeps the combination of each
-multi-visit customer. This module searches those combinations with a large
-neighbourhood search: each round ruins a cluster of related customers (removed from
-all their days), puts them back on their cheapest combinations (with noise), lets the
-combination local search of :class:`~territory.routing.periodic.dayplan.DayPlan` move
-customers between combinations, then gives the plan a short PyVRP run. A round's plan
-replaces the current one when it is feasible and not worse than the current cost
-plus a threshold that shrinks to zero over the run (threshold accepting); the best
-feasible plan is kept.
+multi-visit customer. This module searches those combinations with an adaptive large
+neighbourhood search of two kinds of rounds:
+
+* a **ruin** round takes a cluster of related customers off all their days, puts them
+  back on their cheapest combinations (with noise), lets the combination local search
+  of :class:`~territory.routing.periodic.dayplan.DayPlan` move them and their
+  neighbours between combinations, and gives the routes around them a short PyVRP
+  run. Its plan replaces the current one when it is feasible and not worse than the
+  current cost plus a threshold that shrinks to zero over the run (threshold
+  accepting);
+* a **polishing** round gives a short PyVRP run to the routes, on every day, around
+  one random customer of the current plan (a decomposition of the whole-period model:
+  a small model converges in a fraction of the time of the whole one, and the current
+  plan only ever gets cheaper).
+
+Each round's kind is drawn with a probability that follows the two kinds' recent
+relative gains, within bounds. On instances with many routes the polishing rounds pay
+most (a whole-period run of PyVRP needs minutes there); on small ones, where the
+combinations matter, the ruin rounds do. The best feasible plan is kept.
 """
 
 from __future__ import annotations
@@ -40,9 +51,24 @@ THRESHOLD = 0.01
 RUIN_BOUNDS = (4, 40)
 #: Nearest customers of each ruined one that the local search tries after the ruin.
 NEIGHBOURS = 10
-#: Whether a round's PyVRP run may change the day of only the one-visit customers
-#: around the ruin (a smaller model, so more iterations in the short run).
-LOCAL_DAYS = True
+#: A polishing round re-optimises, in a short PyVRP run, the routes (on every day) that
+#: visit a random customer or one of its nearest: this many customers in all...
+POLISH_REGION = 15
+#: ...for this many seconds.
+POLISH_SLICE = 0.06
+#: Least and most share of polishing rounds; between them the share follows the
+#: operators' recent gains (an exponential average with weight ``REACTION``).
+POLISH_SHARE_BOUNDS = (0.1, 0.9)
+REACTION = 0.1
+
+
+def _gain(before: float, after: float) -> float:
+    """Relative gain of a round, the reward of its operator (1 for a first feasible plan)."""
+    if not np.isfinite(after):
+        return 0.0
+    if not np.isfinite(before):
+        return 1.0
+    return max(0.0, (before - after) / max(before, 1e-9))
 
 
 def _has_choices(plan: DayPlan) -> bool:
@@ -84,20 +110,22 @@ def search_combinations(
         The best plan found (feasible when any was) and the number of rounds made.
     """
     n = plan.instance.size
-    # The NEIGHBOURS nearest other customers of each customer (row c - 1).
-    nearest = np.argsort(plan.dist[1:, 1:], axis=1, kind="stable")[:, 1 : NEIGHBOURS + 1] + 1
+    # Customers by distance from each customer (row c - 1; column 0 is c itself).
+    order = np.argsort(plan.dist[1:, 1:], axis=1, kind="stable") + 1
+    nearest = order[:, 1 : NEIGHBOURS + 1]
+    closest = order[:, :POLISH_REGION]  # each customer and its nearest others
     first = FIRST_SHARE * time_limit if _has_choices(plan) else time_limit
     overhead = 0.0
 
     def run_pyvrp(
-        target: DayPlan, seconds: float, run_seed: int, free: set[int] | None = None
+        target: DayPlan, seconds: float, run_seed: int, around: set[int] | None = None
     ) -> None:
         nonlocal overhead
         seconds = min(seconds, deadline - time.perf_counter() - overhead)
         if seconds < 0.05:
             return
         began = time.perf_counter()
-        improve_jointly(target, seconds, run_seed, iterations, free)
+        improve_jointly(target, seconds, run_seed, iterations, around, around)
         overhead = max(overhead, time.perf_counter() - began - seconds)
 
     run_pyvrp(plan, first, seed)
@@ -111,6 +139,8 @@ def search_combinations(
     rounds = 0
     began = time.perf_counter()
     span = max(deadline - final - began, 1e-9)
+    weights = {"ruin": 1.0, "polish": 1.0}
+    uses = {"ruin": 0, "polish": 0}
     while max_rounds is None or rounds < max_rounds:
         if deadline - time.perf_counter() - overhead < final + SLICE_BOUNDS[0]:
             break
@@ -119,21 +149,43 @@ def search_combinations(
             progress = rounds / max_rounds
         else:
             progress = min(1.0, (time.perf_counter() - began) / span)
-        trial = current.copy()
-        ruined = trial.perturb(rng, int(rng.integers(RUIN_BOUNDS[0], ruin_high + 1)))
-        around = {*ruined, *nearest[np.array(ruined) - 1].ravel().tolist()}
-        trial.local_search(rng, deadline, sorted(around))
-        run_pyvrp(trial, slice_seconds, seed + rounds, around if LOCAL_DAYS else None)
-        trial.local_search(rng, deadline)
-        if trial.violation() > 0:
-            continue
-        cost = trial.cost()
-        if cost < best_cost - 1e-9:
-            best, best_cost = trial.copy(), cost
-            logger.debug("pvrp %s: round %d, best %.2f", plan.instance.name, rounds, cost)
-        threshold = THRESHOLD * (1.0 - progress) * min(best_cost, current_cost)
-        if not np.isfinite(current_cost) or cost < current_cost + threshold:
-            current, current_cost = trial, cost
+        total = weights["polish"] + weights["ruin"]
+        share = weights["polish"] / total if total > 0 else 0.5
+        operator = "polish" if rng.random() < np.clip(share, *POLISH_SHARE_BOUNDS) else "ruin"
+        before = current_cost
+        uses[operator] += 1
+        if operator == "polish":
+            # Re-optimise the routes around one customer of the current plan (never worse).
+            region = set(closest[int(rng.integers(n))].tolist())
+            run_pyvrp(current, POLISH_SLICE, seed + rounds, region)
+            if current.violation() == 0:
+                current_cost = current.cost()
+        else:
+            trial = current.copy()
+            ruined = trial.perturb(rng, int(rng.integers(RUIN_BOUNDS[0], ruin_high + 1)))
+            around = {*ruined, *nearest[np.array(ruined) - 1].ravel().tolist()}
+            trial.local_search(rng, deadline, sorted(around))
+            run_pyvrp(trial, slice_seconds, seed + rounds, around)
+            trial.local_search(rng, deadline, sorted(around))
+            if trial.violation() == 0:
+                cost = trial.cost()
+                threshold = THRESHOLD * (1.0 - progress) * min(best_cost, current_cost)
+                if not np.isfinite(current_cost) or cost < current_cost + threshold:
+                    current, current_cost = trial, cost
+        if current_cost < best_cost - 1e-9:
+            best, best_cost = current.copy(), current_cost
+            logger.debug(
+                "pvrp %s: round %d (%s), best %.2f", plan.instance.name, rounds, operator, best_cost
+            )
+        gain = _gain(before, current_cost)
+        weights[operator] = (1.0 - REACTION) * weights[operator] + REACTION * gain
+    logger.debug(
+        "pvrp %s: %d ruin and %d polishing rounds, best %.2f",
+        plan.instance.name,
+        uses["ruin"],
+        uses["polish"],
+        best_cost,
+    )
     if np.isfinite(best_cost):
         run_pyvrp(best, deadline - time.perf_counter(), seed)
         best.local_search(rng, deadline)

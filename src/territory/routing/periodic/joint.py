@@ -24,7 +24,13 @@ import numpy as np
 from territory.routing.engines import COST_SCALE, DEMAND_SCALE, TIME_SCALE
 from territory.routing.periodic.dayplan import DayPlan
 
-__all__ = ["candidate_visits", "improve_jointly", "joint_available", "replace_if_better"]
+__all__ = [
+    "candidate_visits",
+    "improve_jointly",
+    "joint_available",
+    "replace_if_better",
+    "routes_around",
+]
 
 logger = logging.getLogger("territory")
 
@@ -38,8 +44,27 @@ def joint_available() -> bool:
     return True
 
 
+def routes_around(plan: DayPlan, region: Collection[int] | None) -> list[list[int]]:
+    """Per day, the indices of the routes that visit a customer of ``region`` (all: ``None``)."""
+    if region is None:
+        return [list(range(len(day))) for day in plan.routes]
+    inside = set(region)
+    return [
+        [r for r, route in enumerate(day) if not inside.isdisjoint(route)] for day in plan.routes
+    ]
+
+
+def model_days(plan: DayPlan, region: Collection[int] | None) -> list[int]:
+    """The days of a model around ``region``: all days, or those with a route around it."""
+    if region is None:
+        return list(range(plan.instance.days))
+    return [d for d, routes in enumerate(routes_around(plan, region)) if routes]
+
+
 def candidate_visits(
-    plan: DayPlan, free: Collection[int] | None = None
+    plan: DayPlan,
+    free: Collection[int] | None = None,
+    region: Collection[int] | None = None,
 ) -> tuple[list[tuple[int, int]], list[list[int]]]:
     """The visits a whole-period model may make, and the groups of alternatives.
 
@@ -50,6 +75,10 @@ def candidate_visits(
     free
         One-visit customers whose day the model may change (default all); the others
         keep their current day.
+    region
+        Customers the model is around (default all): only the visits on the routes
+        around them (:func:`routes_around`) are candidates, and a free customer's
+        alternatives are the allowed days that have such a route.
 
     Returns
     -------
@@ -61,17 +90,22 @@ def candidate_visits(
         Per one-visit customer with a choice, the indices of its alternative visits
         (exactly one of them is made).
     """
+    in_model = set(model_days(plan, region))
+    on: dict[int, list[int]] = {}  # customer -> its days on a route in the model
+    for d, routes in enumerate(routes_around(plan, region)):
+        for r in routes:
+            for c in plan.routes[d][r]:
+                on.setdefault(c, []).append(d)
     visits: list[tuple[int, int]] = []
     groups: list[list[int]] = []
-    for c in range(1, plan.instance.size + 1):
-        current = plan.chosen[c]
-        assert current is not None
-        options = plan.options[c]
-        if plan.instance.frequency[c] == 1 and len(options) > 1 and (free is None or c in free):
-            groups.append(list(range(len(visits), len(visits) + len(options))))
-            visits.extend((c, o[0]) for o in sorted(options))
-        else:
-            visits.extend((c, d) for d in current)
+    for c in sorted(on):
+        if plan.instance.frequency[c] == 1 and (free is None or c in free):
+            days = [o[0] for o in sorted(plan.options[c]) if o[0] in in_model]
+            if len(days) > 1:
+                groups.append(list(range(len(visits), len(visits) + len(days))))
+                visits.extend((c, d) for d in days)
+                continue
+        visits.extend((c, d) for d in sorted(on[c]))
     return visits, groups
 
 
@@ -110,6 +144,7 @@ def improve_jointly(
     seed: int,
     iterations: int | None = None,
     free: Collection[int] | None = None,
+    region: Collection[int] | None = None,
 ) -> bool:
     """Re-optimise routes and single-visit days of ``plan`` in one PyVRP run.
 
@@ -126,6 +161,11 @@ def improve_jointly(
     free
         One-visit customers whose day may change (default all): fewer alternatives
         make a smaller model and faster iterations.
+    region
+        Customers to re-optimise around (default the whole plan): the model holds only
+        the routes that visit one of them (:func:`routes_around`) and, on their days,
+        the vehicles not in use; the other routes stay as they are. A small model
+        computes its neighbourhoods and makes its iterations much faster.
 
     Returns
     -------
@@ -159,7 +199,11 @@ def improve_jointly(
     ]
     slot = max(day_ticks) + 1
     locations = [Location(x=float(inst.x[i]), y=float(inst.y[i])) for i in range(n + 1)]
-    owner, alternatives = candidate_visits(plan, free)
+    owner, alternatives = candidate_visits(plan, free, region)
+    if not owner:
+        return False
+    selected = routes_around(plan, region)
+    on_days = model_days(plan, region)
     visit = {key: k for k, key in enumerate(owner)}
     grouped = {k: g for g, members in enumerate(alternatives) for k in members}
     clients = [
@@ -177,14 +221,14 @@ def improve_jointly(
     groups = [ClientGroup(members, required=True) for members in alternatives]
     vehicle_types = [
         VehicleType(
-            num_available=inst.vehicles,
+            num_available=inst.vehicles - len(plan.routes[d]) + len(selected[d]),
             capacity=[math.floor(inst.capacity[d] * DEMAND_SCALE + 1e-9)],
             tw_early=d * slot,
             tw_late=d * slot + day_ticks[d],
             shift_duration=day_ticks[d],
             name=f"day{d + 1}",
         )
-        for d in range(days)
+        for d in on_days
     ]
     distance: Any = np.rint(plan.dist * COST_SCALE).astype(np.int64)
     data = ProblemData(
@@ -199,9 +243,9 @@ def improve_jointly(
     initial = Solution(
         data,
         [
-            Route(data, [visit[(c, d)] for c in route], d)
-            for d in range(days)
-            for route in plan.routes[d]
+            Route(data, [visit[(c, d)] for c in plan.routes[d][r]], vehicle_type)
+            for vehicle_type, d in enumerate(on_days)
+            for r in selected[d]
         ],
     )
     with warnings.catch_warnings():
@@ -222,9 +266,13 @@ def improve_jointly(
     if not best.is_feasible():
         logger.debug("pvrp: joint PyVRP run found no feasible plan")
         return False
-    new_routes: list[list[list[int]]] = [[] for _ in range(days)]
+    # The routes outside the model stay; the model's routes replace the others.
+    new_routes = [
+        [route for r, route in enumerate(plan.routes[d]) if r not in in_model]
+        for d, in_model in enumerate(map(set, selected))
+    ]
     for route in best.routes():
-        d = int(route.vehicle_type())
+        d = on_days[int(route.vehicle_type())]
         customers = [owner[int(a.idx)][0] for a in route.schedule() if a.is_client()]
         if customers:
             new_routes[d].append(customers)

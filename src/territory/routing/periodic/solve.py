@@ -19,10 +19,11 @@
    * *whole period* (engine ``"pyvrp"``): one PyVRP model of all days (see
      :mod:`territory.routing.periodic.joint`) in which PyVRP also chooses the day of each
      one-visit customer, warm-started from the current plan; when multi-visit
-     customers have a choice of combination, a large neighbourhood search
-     (:mod:`territory.routing.periodic.alns`) ruins and recreates the combinations of
-     clusters of customers, runs the combination search and gives each candidate a
-     very short PyVRP run, with threshold acceptance.
+     customers have a choice of combination, an adaptive large neighbourhood search
+     (:mod:`territory.routing.periodic.alns`) mixes rounds that ruin and recreate the
+     combinations of clusters of customers (with threshold acceptance) and rounds
+     that re-optimise the routes around one customer, each in a very short PyVRP run
+     of the routes concerned.
 
 With ``method="cycle"`` the stage after the construction is the planner's own
 periodic search (:mod:`territory.routing.periodic.cycle_pvrp`, the search behind
