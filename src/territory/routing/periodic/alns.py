@@ -29,13 +29,16 @@ import logging
 import time
 
 import numpy as np
+from numpy.typing import NDArray
 
 from territory.routing.periodic.dayplan import DayPlan
-from territory.routing.periodic.joint import improve_jointly
+from territory.routing.periodic.joint import improve_jointly, routes_around
 
-__all__ = ["search_combinations"]
+__all__ = ["polish_bounds", "search_combinations"]
 
 logger = logging.getLogger("territory")
+
+IntArray = NDArray[np.int64]
 
 #: Share of the time limit for the first PyVRP run on the constructed plan.
 FIRST_SHARE = 0.1
@@ -69,6 +72,24 @@ def _gain(before: float, after: float) -> float:
     if not np.isfinite(before):
         return 1.0
     return max(0.0, (before - after) / max(before, 1e-9))
+
+
+def polish_bounds(plan: DayPlan, closest: IntArray) -> tuple[float, float]:
+    """Least and most share of polishing rounds on ``plan``.
+
+    A polishing round's model holds the routes around a region; where those are most
+    of the plan's routes (a small instance), polishing is a whole-period PyVRP run,
+    which the ruin rounds make anyway. The most share is therefore at most the mean
+    share of the routes *outside* such a model, over regions around evenly spread
+    customers.
+    """
+    total = sum(len(day) for day in plan.routes)
+    if total == 0:
+        return POLISH_SHARE_BOUNDS
+    rows = closest[:: max(1, len(closest) // 20)]
+    inside = np.mean([sum(map(len, routes_around(plan, set(row.tolist())))) for row in rows])
+    high = min(POLISH_SHARE_BOUNDS[1], 1.0 - float(inside) / total)
+    return min(POLISH_SHARE_BOUNDS[0], high), high
 
 
 def _has_choices(plan: DayPlan) -> bool:
@@ -140,6 +161,7 @@ def search_combinations(
     began = time.perf_counter()
     span = max(deadline - final - began, 1e-9)
     weights = {"ruin": 1.0, "polish": 1.0}
+    low, high = polish_bounds(current, closest)
     uses = {"ruin": 0, "polish": 0}
     while max_rounds is None or rounds < max_rounds:
         if deadline - time.perf_counter() - overhead < final + SLICE_BOUNDS[0]:
@@ -151,7 +173,7 @@ def search_combinations(
             progress = min(1.0, (time.perf_counter() - began) / span)
         total = weights["polish"] + weights["ruin"]
         share = weights["polish"] / total if total > 0 else 0.5
-        operator = "polish" if rng.random() < np.clip(share, *POLISH_SHARE_BOUNDS) else "ruin"
+        operator = "polish" if rng.random() < np.clip(share, low, high) else "ruin"
         before = current_cost
         uses[operator] += 1
         if operator == "polish":
