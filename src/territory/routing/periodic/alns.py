@@ -82,6 +82,18 @@ def polish_bounds(plan: DayPlan, closest: IntArray) -> tuple[float, float]:
     which the ruin rounds make anyway. The most share is therefore at most the mean
     share of the routes *outside* such a model, over regions around evenly spread
     customers.
+
+    Parameters
+    ----------
+    plan
+        The plan whose routes are counted.
+    closest
+        Per customer (row ``c - 1``), the customers of the region around it.
+
+    Returns
+    -------
+    tuple of float
+        The least and the most share (the least never above the most).
     """
     total = sum(len(day) for day in plan.routes)
     if total == 0:
