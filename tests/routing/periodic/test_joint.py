@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from territory.routing.periodic import PeriodicInstance
 from territory.routing.periodic.dayplan import DayPlan, feasible_combinations
 from territory.routing.periodic.joint import (
     candidate_visits,
+    day_runs,
     improve_jointly,
     joint_available,
     model_days,
@@ -41,6 +44,14 @@ def test_routes_around_picks_the_routes_that_visit_the_region() -> None:
     assert routes_around(plan, None) == [list(range(len(day))) for day in plan.routes]
 
 
+def test_day_runs_split_at_the_model_days_left_out() -> None:
+    assert day_runs({0, 1, 3}, [0, 1, 2, 3]) == [(0, 1), (3, 3)]
+    # Day 2 has no vehicle in the model: days 1 and 3 are consecutive there.
+    assert day_runs({0, 1, 3}, [0, 1, 3]) == [(0, 3)]
+    assert day_runs({2}, [0, 1]) == []
+    assert day_runs({4, 0}, [0, 4]) == [(0, 4)]
+
+
 def test_candidate_visits_around_a_region() -> None:
     """Only visits on the routes around the region are candidates, on the days in the model."""
     plan = _plan(5)
@@ -51,21 +62,71 @@ def test_candidate_visits_around_a_region() -> None:
     # Only the single's day is in the model, so nobody has an alternative day.
     assert model_days(plan, {single}) == [day]
     assert groups == []
-    assert sorted(visits) == sorted((c, day) for c in route)
+    assert sorted(visits) == sorted((c, day, day) for c in route)
+
+
+def test_a_one_visit_customer_spans_its_allowed_days() -> None:
+    """Any day allowed (days 0-2): one visit over all three; a multi-visit one per day."""
+    plan = _plan(5)
     visits, groups = candidate_visits(plan)
-    assert len(visits) == sum(
-        len(plan.options[c])
-        if len(plan.options[c]) > 1 and plan.instance.frequency[c] == 1
-        # a multi-visit customer (or one with one usable day) keeps its days
-        else len(plan.chosen[c] or ())
-        for c in range(1, plan.instance.size + 1)
+    assert groups == []
+    expected = []
+    for c in range(1, plan.instance.size + 1):
+        if plan.instance.frequency[c] == 1:
+            expected.append((c, 0, 2))
+        else:
+            expected.extend((c, d, d) for d in plan.chosen[c] or ())
+    assert sorted(visits) == sorted(expected)
+    # A customer kept on its day is one visit on that day.
+    single = next(c for c in range(1, plan.instance.size + 1) if plan.instance.frequency[c] == 1)
+    (day,) = plan.chosen[single] or ()
+    visits, _ = candidate_visits(plan, free=set())
+    assert (single, day, day) in visits
+
+
+def test_days_that_are_not_consecutive_make_a_group_of_alternatives() -> None:
+    """Days 0 and 2 (not 1) allowed: two visits, of which the model makes one."""
+    inst = random_pvrp_instance(5)
+    combinations = tuple(
+        (0b100, 0b001) if f == 1 else combos
+        for f, combos in zip(inst.frequency, inst.combinations, strict=True)
     )
-    for members in groups:
-        owners = {visits[k][0] for k in members}
-        assert len(owners) == 1
-        assert sorted(visits[k][1] for k in members) == [
-            o[0] for o in sorted(plan.options[owners.pop()])
-        ]
+    inst = replace(inst, combinations=combinations)
+    plan = DayPlan(inst, feasible_combinations(inst))
+    plan.construct(np.random.default_rng(0))
+    visits, groups = candidate_visits(plan)
+    singles = [c for c in range(1, inst.size + 1) if inst.frequency[c] == 1]
+    assert len(groups) == len(singles)
+    for members, c in zip(groups, singles, strict=True):
+        assert [visits[k] for k in members] == [(c, 0, 0), (c, 2, 2)]
+
+
+@needs_pyvrp
+def test_a_run_moves_one_visit_customers_between_days() -> None:
+    """Three customers at one spot, one a day: the run puts them on one route."""
+    far = 3
+    inst = PeriodicInstance(
+        days=far,
+        vehicles=1,
+        capacity=np.full(far, 10.0),
+        max_duration=np.full(far, 1000.0),
+        x=np.array([0.0, 100.0, 100.0, 100.0]),
+        y=np.array([0.0, 0.0, 1.0, 2.0]),
+        service=np.zeros(4),
+        demand=np.array([0.0, 1.0, 1.0, 1.0]),
+        frequency=np.array([0, 1, 1, 1]),
+        combinations=((), *[(0b100, 0b010, 0b001)] * 3),
+        name="spot",
+    )
+    plan = DayPlan(inst, feasible_combinations(inst))
+    for d in range(far):
+        plan.set_day(d, [[d + 1]])
+        plan.chosen[d + 1] = (d,)
+    assert plan.complete()
+    assert improve_jointly(plan, 1.0, seed=0, iterations=500)
+    assert plan.complete()
+    assert sum(len(day) for day in plan.routes) == 1
+    assert plan.cost() == pytest.approx(100.0 + 2.0 + math.hypot(100.0, 2.0))
 
 
 @needs_pyvrp

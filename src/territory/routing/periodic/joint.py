@@ -5,10 +5,12 @@ PyVRP model of the whole period: one vehicle type per day (``m`` vehicles, the d
 capacity and duration limit) whose shift is a time slot of its own, so that a visit
 whose time window is the slot of day ``d`` can only be served by a vehicle of day
 ``d``. Multi-visit customers keep their current combination (one required visit per
-day); a customer with one visit and several allowed days becomes a group of
-alternative visits, one per allowed day, of which exactly one is made -- so the solver
-chooses its day. The current plan is the initial solution; the result replaces it only
-when it is feasible and cheaper.
+day). A customer with one visit and several allowed days becomes one visit whose time
+window spans the slots of those days, so that PyVRP chooses its day with its ordinary
+moves between routes; when its allowed days are not consecutive, it becomes a group
+of such visits, one per run of consecutive days, of which exactly one is made. The
+current plan is the initial solution; the result replaces it only when it is
+feasible and cheaper.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from territory.routing.periodic.dayplan import DayPlan
 
 __all__ = [
     "candidate_visits",
+    "day_runs",
     "improve_jointly",
     "joint_available",
     "replace_if_better",
@@ -61,12 +64,40 @@ def model_days(plan: DayPlan, region: Collection[int] | None) -> list[int]:
     return [d for d, routes in enumerate(routes_around(plan, region)) if routes]
 
 
+def day_runs(days: Collection[int], model: list[int]) -> list[tuple[int, int]]:
+    """``days`` as maximal runs of consecutive ``model`` days, ``(first, last)`` each.
+
+    Consecutive means with no day of ``model`` (sorted) between them that is not in
+    ``days``; days outside the model may lie between (they have no vehicle). Days of
+    ``days`` outside ``model`` are left out.
+    """
+    runs: list[tuple[int, int]] = []
+    wanted = set(days)
+    open_run: list[int] = []
+    for d in model:
+        if d in wanted:
+            open_run.append(d)
+        elif open_run:
+            runs.append((open_run[0], open_run[-1]))
+            open_run = []
+    if open_run:
+        runs.append((open_run[0], open_run[-1]))
+    return runs
+
+
 def candidate_visits(
     plan: DayPlan,
     free: Collection[int] | None = None,
     region: Collection[int] | None = None,
-) -> tuple[list[tuple[int, int]], list[list[int]]]:
+) -> tuple[list[tuple[int, int, int]], list[list[int]]]:
     """The visits a whole-period model may make, and the groups of alternatives.
+
+    A visit may be made on any day of a span: the model gives it a time window from
+    the first day's slot to the end of the last day's, and a vehicle of a day can
+    only serve it within that day's slot. A one-visit customer free to change day is
+    one visit spanning its allowed days when they are consecutive among the model's
+    days (so that PyVRP moves it between days with its ordinary moves between
+    routes), else a group of such visits, one per run of consecutive allowed days.
 
     Parameters
     ----------
@@ -78,34 +109,34 @@ def candidate_visits(
     region
         Customers the model is around (default all): only the visits on the routes
         around them (:func:`routes_around`) are candidates, and a free customer's
-        alternatives are the allowed days that have such a route.
+        days are those of its allowed days that have such a route.
 
     Returns
     -------
     visits
-        ``(customer, day)`` per candidate visit (0-based day): every day of the current
-        combination of a multi-visit customer, and every allowed day of a one-visit
-        customer with a choice.
+        ``(customer, first day, last day)`` per candidate visit (0-based days): one
+        per day of the current combination of a multi-visit customer (first = last),
+        and one per run of allowed days of a free one-visit customer.
     groups
-        Per one-visit customer with a choice, the indices of its alternative visits
-        (exactly one of them is made).
+        Per free one-visit customer with more than one run, the indices of its
+        alternative visits (exactly one of them is made).
     """
-    in_model = set(model_days(plan, region))
+    in_model = model_days(plan, region)
     on: dict[int, list[int]] = {}  # customer -> its days on a route in the model
     for d, routes in enumerate(routes_around(plan, region)):
         for r in routes:
             for c in plan.routes[d][r]:
                 on.setdefault(c, []).append(d)
-    visits: list[tuple[int, int]] = []
+    visits: list[tuple[int, int, int]] = []
     groups: list[list[int]] = []
     for c in sorted(on):
         if plan.instance.frequency[c] == 1 and (free is None or c in free):
-            days = [o[0] for o in sorted(plan.options[c]) if o[0] in in_model]
-            if len(days) > 1:
-                groups.append(list(range(len(visits), len(visits) + len(days))))
-                visits.extend((c, d) for d in days)
-                continue
-        visits.extend((c, d) for d in sorted(on[c]))
+            runs = day_runs([o[0] for o in plan.options[c]], in_model)
+            if len(runs) > 1:
+                groups.append(list(range(len(visits), len(visits) + len(runs))))
+            visits.extend((c, first, last) for first, last in runs)
+            continue
+        visits.extend((c, d, d) for d in sorted(on[c]))
     return visits, groups
 
 
@@ -204,19 +235,19 @@ def improve_jointly(
         return False
     selected = routes_around(plan, region)
     on_days = model_days(plan, region)
-    visit = {key: k for k, key in enumerate(owner)}
+    visit = {(c, d): k for k, (c, first, last) in enumerate(owner) for d in range(first, last + 1)}
     grouped = {k: g for g, members in enumerate(alternatives) for k in members}
     clients = [
         Client(
             location=c,
             delivery=[int(demand[c])],
             service_duration=int(service[c]),
-            tw_early=d * slot,
-            tw_late=d * slot + day_ticks[d],
+            tw_early=first * slot,
+            tw_late=last * slot + day_ticks[last],
             required=k not in grouped,
             group=grouped.get(k),
         )
-        for k, (c, d) in enumerate(owner)
+        for k, (c, first, last) in enumerate(owner)
     ]
     groups = [ClientGroup(members, required=True) for members in alternatives]
     vehicle_types = [
