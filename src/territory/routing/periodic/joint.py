@@ -190,8 +190,8 @@ def improve_jointly(
     iterations
         Optional PyVRP iteration limit (reproducible runs); ``seconds`` stays a cap.
     free
-        One-visit customers whose day may change (default all): fewer alternatives
-        make a smaller model and faster iterations.
+        One-visit customers whose day may change (default all); the others keep their
+        current day.
     region
         Customers to re-optimise around (default the whole plan): the model holds only
         the routes that visit one of them (:func:`routes_around`) and, on their days,
