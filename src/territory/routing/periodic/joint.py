@@ -132,10 +132,12 @@ def candidate_visits(
     for c in sorted(on):
         if plan.instance.frequency[c] == 1 and (free is None or c in free):
             runs = day_runs([o[0] for o in plan.options[c]], in_model)
-            if len(runs) > 1:
-                groups.append(list(range(len(visits), len(visits) + len(runs))))
-            visits.extend((c, first, last) for first, last in runs)
-            continue
+            # (A plan always has the customer on an allowed day; if not, it stays put.)
+            if any(first <= on[c][0] <= last for first, last in runs):
+                if len(runs) > 1:
+                    groups.append(list(range(len(visits), len(visits) + len(runs))))
+                visits.extend((c, first, last) for first, last in runs)
+                continue
         visits.extend((c, d, d) for d in sorted(on[c]))
     return visits, groups
 
