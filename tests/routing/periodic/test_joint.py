@@ -104,12 +104,12 @@ def test_days_that_are_not_consecutive_make_a_group_of_alternatives() -> None:
 @needs_pyvrp
 def test_a_run_moves_one_visit_customers_between_days() -> None:
     """Three customers at one spot, one a day: the run puts them on one route."""
-    far = 3
+    days = 3
     inst = PeriodicInstance(
-        days=far,
+        days=days,
         vehicles=1,
-        capacity=np.full(far, 10.0),
-        max_duration=np.full(far, 1000.0),
+        capacity=np.full(days, 10.0),
+        max_duration=np.full(days, 1000.0),
         x=np.array([0.0, 100.0, 100.0, 100.0]),
         y=np.array([0.0, 0.0, 1.0, 2.0]),
         service=np.zeros(4),
@@ -119,7 +119,7 @@ def test_a_run_moves_one_visit_customers_between_days() -> None:
         name="spot",
     )
     plan = DayPlan(inst, feasible_combinations(inst))
-    for d in range(far):
+    for d in range(days):
         plan.set_day(d, [[d + 1]])
         plan.chosen[d + 1] = (d,)
     assert plan.complete()

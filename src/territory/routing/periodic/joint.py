@@ -132,7 +132,7 @@ def candidate_visits(
     for c in sorted(on):
         if plan.instance.frequency[c] == 1 and (free is None or c in free):
             runs = day_runs([o[0] for o in plan.options[c]], in_model)
-            # (A plan always has the customer on an allowed day; if not, it stays put.)
+            # A customer off its allowed days (never so in a plan) keeps its day.
             if any(first <= on[c][0] <= last for first, last in runs):
                 if len(runs) > 1:
                     groups.append(list(range(len(visits), len(visits) + len(runs))))
