@@ -6,8 +6,16 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from territory.routing.periodic.alns import POLISH_SHARE_BOUNDS, polish_bounds
+from territory.routing.periodic.alns import (
+    EPOCHS,
+    POLISH_SHARE_BOUNDS,
+    THRESHOLD,
+    polish_bounds,
+    threshold_share,
+)
 from territory.routing.periodic.dayplan import DayPlan, feasible_combinations
 from territory_cases import random_pvrp_instance
 
@@ -38,3 +46,24 @@ def test_polishing_share_grows_with_the_routes_outside_a_region() -> None:
     assert high == pytest.approx(min(POLISH_SHARE_BOUNDS[1], 1.0 - visits / routes))
     assert low == min(POLISH_SHARE_BOUNDS[0], high)
     assert 0.0 < high <= POLISH_SHARE_BOUNDS[1]
+
+
+def test_the_threshold_falls_to_zero_in_each_epoch() -> None:
+    """Full at the start of every epoch, half-way down in its middle, zero at the end."""
+    epoch = 1.0 / EPOCHS
+    for k in range(EPOCHS):
+        assert threshold_share(k * epoch) == pytest.approx(THRESHOLD)
+        assert threshold_share((k + 0.5) * epoch) == pytest.approx(THRESHOLD / 2)
+        assert threshold_share((k + 1) * epoch - 1e-9) == pytest.approx(0.0, abs=1e-6)
+    assert threshold_share(1.0) == 0.0
+    assert threshold_share(1.5) == 0.0
+
+
+@given(st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_the_threshold_only_falls_within_an_epoch(a: float, b: float) -> None:
+    """Between two points of one epoch the later threshold is never higher."""
+    early, late = sorted((a, b))
+    share = threshold_share(late)
+    assert 0.0 <= share <= THRESHOLD
+    if math.floor(early * EPOCHS) == math.floor(late * EPOCHS):
+        assert share <= threshold_share(early) + 1e-12

@@ -10,8 +10,11 @@ neighbourhood search of two kinds of rounds:
   of :class:`~territory.routing.periodic.dayplan.DayPlan` move them and their
   neighbours between combinations, and gives the routes around them a short PyVRP
   run. Its plan replaces the current one when it is feasible and not worse than the
-  current cost plus a threshold that shrinks to zero over the run (threshold
-  accepting);
+  current cost plus a threshold (threshold accepting). The threshold falls to zero
+  in each of :data:`EPOCHS` equal parts of the search: while it is high, the current
+  plan drifts away from the best (by up to two per cent on the larger instances),
+  and as it falls the search settles in the region it drifted to, where most of its
+  improvements are found; several such epochs settle in several regions;
 * a **polishing** round gives a short PyVRP run to the routes, on every day, around
   one random customer of the current plan (a decomposition of the whole-period model:
   a small model converges in a fraction of the time of the whole one, and the current
@@ -26,6 +29,7 @@ combinations matter, the ruin rounds do. The best feasible plan is kept.
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 import numpy as np
@@ -34,7 +38,7 @@ from numpy.typing import NDArray
 from territory.routing.periodic.dayplan import DayPlan
 from territory.routing.periodic.joint import improve_jointly, routes_around
 
-__all__ = ["polish_bounds", "search_combinations"]
+__all__ = ["polish_bounds", "search_combinations", "threshold_share"]
 
 logger = logging.getLogger("territory")
 
@@ -48,8 +52,11 @@ FINAL_SHARE = 0.1
 ROUNDS = 720
 #: Shortest and longest PyVRP run of a round, seconds.
 SLICE_BOUNDS = (0.08, 4.0)
-#: Starting acceptance threshold, as a share of the best cost.
+#: Acceptance threshold at the start of an epoch, as a share of the best cost...
 THRESHOLD = 0.01
+#: ...which falls to zero in each of this many equal epochs of the search. Chosen on 16
+#: Cordeau instances at 60 s (benchmarks/README.md).
+EPOCHS = 5
 #: Fewest and most customers ruined in a round.
 RUIN_BOUNDS = (4, 40)
 #: Nearest customers of each ruined one that the local search tries after the ruin.
@@ -72,6 +79,27 @@ def _gain(before: float, after: float) -> float:
     if not np.isfinite(before):
         return 1.0
     return max(0.0, (before - after) / max(before, 1e-9))
+
+
+def threshold_share(progress: float) -> float:
+    """The acceptance threshold, as a share of the best cost, at ``progress`` of the search.
+
+    Parameters
+    ----------
+    progress
+        Share of the search done, from 0 to 1 (of its time, or of its rounds under a
+        work limit).
+
+    Returns
+    -------
+    float
+        :data:`THRESHOLD` at the start of each of the :data:`EPOCHS` equal epochs,
+        falling linearly to zero at its end; zero from ``progress`` 1 on.
+    """
+    if progress >= 1.0:
+        return 0.0
+    phase = progress * EPOCHS - math.floor(progress * EPOCHS)
+    return THRESHOLD * (1.0 - phase)
 
 
 def polish_bounds(plan: DayPlan, closest: IntArray) -> tuple[float, float]:
@@ -203,7 +231,7 @@ def search_combinations(
             trial.local_search(rng, deadline, sorted(around))
             if trial.violation() == 0:
                 cost = trial.cost()
-                threshold = THRESHOLD * (1.0 - progress) * min(best_cost, current_cost)
+                threshold = threshold_share(progress) * min(best_cost, current_cost)
                 if not np.isfinite(current_cost) or cost < current_cost + threshold:
                     current, current_cost = trial, cost
         if current_cost < best_cost - 1e-9:
