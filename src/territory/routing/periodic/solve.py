@@ -21,7 +21,8 @@
      one-visit customer, warm-started from the current plan; when multi-visit
      customers have a choice of combination, an adaptive large neighbourhood search
      (:mod:`territory.routing.periodic.alns`) mixes rounds that ruin and recreate the
-     combinations of clusters of customers (with threshold acceptance) and rounds
+     combinations of clusters of customers (threshold acceptance, the threshold
+     falling to zero in each of several epochs) and rounds
      that re-optimise the routes around one customer, each in a very short PyVRP run
      of the routes concerned.
 
