@@ -52,7 +52,7 @@ def test_the_threshold_falls_to_zero_in_each_epoch() -> None:
     """Full at the start of every epoch, half-way down in its middle, zero at the end."""
     epoch = 1.0 / EPOCHS
     for k in range(EPOCHS):
-        assert threshold_share(k * epoch) == pytest.approx(THRESHOLD)
+        assert threshold_share((k + 1e-9) * epoch) == pytest.approx(THRESHOLD)
         assert threshold_share((k + 0.5) * epoch) == pytest.approx(THRESHOLD / 2)
         assert threshold_share((k + 1) * epoch - 1e-9) == pytest.approx(0.0, abs=1e-6)
     assert threshold_share(1.0) == 0.0
