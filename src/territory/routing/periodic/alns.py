@@ -12,9 +12,10 @@ neighbourhood search of two kinds of rounds:
   run. Its plan replaces the current one when it is feasible and not worse than the
   current cost plus a threshold (threshold accepting). The threshold falls to zero
   in each of :data:`EPOCHS` equal parts of the search: while it is high, the current
-  plan drifts away from the best (by up to two per cent on the larger instances),
-  and as it falls the search settles in the region it drifted to, where most of its
-  improvements are found; several such epochs settle in several regions;
+  plan drifts away from the best (traced with one epoch over the whole run: up to two
+  per cent on pr10 and p23), and as it falls the search settles in the region it
+  drifted to, where most of its improvements are found; several epochs settle in
+  several regions;
 * a **polishing** round gives a short PyVRP run to the routes, on every day, around
   one random customer of the current plan (a decomposition of the whole-period model:
   a small model converges in a fraction of the time of the whole one, and the current
