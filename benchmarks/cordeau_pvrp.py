@@ -108,9 +108,8 @@ def main() -> None:
         "--workers",
         type=int,
         default=1,
-        help="searches side by side in worker processes (seeds seed, seed + 1, ...); "
-        "with PyVRP they resume from the portfolio's best plan after each leg "
-        "(solve_pvrp's executor); the best plan is kept",
+        help="searches side by side in worker processes (seeds seed, seed + 1, ...), "
+        "each with the whole time limit; the cheapest plan is kept",
     )
     args = parser.parse_args()
     with ExitStack() as stack:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -363,26 +363,6 @@ def test_a_portfolio_returns_the_cheapest_of_its_seeded_searches() -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         pooled = solve_pvrp(inst, seed=3, executor=pool, **settings)  # type: ignore[arg-type]
     assert pooled.routes == cheapest.routes
-
-
-def test_a_cooperative_portfolio_is_the_same_with_or_without_an_executor() -> None:
-    """PyVRP, two searches a leg under a work limit: one plan, run in turn or side by side."""
-    engine = _engine_or_skip("pyvrp")
-    inst = random_pvrp_instance(7)
-    settings = {
-        "engine": engine,
-        "time_limit": 60.0,
-        "max_rounds": 40,
-        "engine_iterations": 200,
-        "method": "cycle",
-        "seed": 1,
-    }
-    in_turn = [solve_pvrp(inst, runs=2, **settings) for _ in range(2)]  # type: ignore[arg-type]
-    assert in_turn[0].routes == in_turn[1].routes
-    assert in_turn[0].check() == []
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        side_by_side = solve_pvrp(inst, executor=pool, **settings)  # type: ignore[arg-type]
-    assert side_by_side.routes == in_turn[0].routes
 
 
 @pytest.mark.parametrize("runs", [0, -1, 1.5, True])

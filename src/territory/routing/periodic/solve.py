@@ -32,10 +32,6 @@ periodic search (:mod:`territory.routing.periodic.cycle_pvrp`, the search behind
 ends with a whole-period PyVRP run, and the large neighbourhood search above improves
 its plan for the rest.
 
-Given an executor (or ``runs``), several seeded searches run side by side as a
-portfolio (:mod:`territory.routing.periodic.portfolio`); with PyVRP they resume from
-the portfolio's best plan at the start of each leg.
-
 Capacity and duration excesses are penalised heavily in the search; the engines only
 return plans that are feasible. The result is checked by :meth:`PeriodicSolution.check`.
 """
@@ -59,7 +55,6 @@ from territory.routing.periodic.instance import (
     PeriodicInstance,
 )
 from territory.routing.periodic.joint import improve_jointly, joint_available
-from territory.routing.periodic.portfolio import preferred, run_portfolio, solved
 from territory.routing.periodic.solution import (
     PeriodicRoute,
     PeriodicSolution,
@@ -84,10 +79,6 @@ CYCLE_SHARE = 0.25
 #: Share of that pass for its whole-period PyVRP run (PyVRP's moves between the routes
 #: of a day are what the cycle search lacks when a day has several vehicles).
 CYCLE_POLISH_SHARE = 0.7
-#: Legs of the combination search in a portfolio of whole-period searches: after each
-#: leg, every search resumes from the portfolio's best plan (see
-#: :mod:`territory.routing.periodic.portfolio`).
-LEGS = 2
 #: Shortest engine call, seconds.
 MIN_SLICE = 0.1
 
@@ -226,7 +217,7 @@ def _cycle_method(
     """
     if not whole_period:
         found, rounds = search_cycle(plan, deadline - time.perf_counter(), seed, max_rounds)
-        return preferred(found, plan), rounds
+        return _preferred(found, plan), rounds
     first_rounds = rest = None
     if max_rounds is not None:
         first_rounds = round(CYCLE_SHARE * max_rounds)
@@ -235,13 +226,13 @@ def _cycle_method(
     found, rounds = _cycle_pass(
         plan, time.perf_counter() + CYCLE_SHARE * left, seed, first_rounds, iterations
     )
-    best = preferred(found, plan)
+    best = _preferred(found, plan)
     # The combination search needs every customer on a combination; a construction has that.
     start = best.copy() if best.complete() else plan.copy()
     left = max(0.0, deadline - time.perf_counter())
     rng = np.random.default_rng([seed, 1])  # not the construction's stream
     found, more = search_combinations(start, rng, deadline, left, seed + 1, rest, iterations)
-    return preferred(found, best), rounds + more
+    return _preferred(found, best), rounds + more
 
 
 def _cycle_pass(
@@ -257,13 +248,41 @@ def _cycle_pass(
     """
     seconds = max(0.0, end - time.perf_counter())
     found, rounds = search_cycle(start, seconds * (1.0 - CYCLE_POLISH_SHARE), seed, max_rounds)
-    if not solved(found):
+    if not _solved(found):
         left = None if max_rounds is None else max(0, max_rounds - rounds)
         found, more = search_cycle(found, max(0.0, end - time.perf_counter()), seed, left)
         rounds += more
-    if solved(found):
+    if _solved(found):
         improve_jointly(found, end - time.perf_counter(), seed, iterations)
     return found, rounds
+
+
+def _solved(plan: DayPlan) -> bool:
+    """Whether ``plan`` is a solution: complete (every visit placed) and within the limits."""
+    return plan.violation() == 0 and plan.complete()
+
+
+def _preferred(plan: DayPlan, than: DayPlan) -> DayPlan:
+    """The better of two plans (``than`` on a tie).
+
+    A solution beats a non-solution, a cheaper solution a dearer one; between two
+    non-solutions the one that exceeds the limits less wins (a plan within them, with
+    visits missing that the check lists, beats one that exceeds them).
+    """
+    if _better(plan, than):
+        return plan
+    if not _solved(than) and not _solved(plan) and plan.violation() < than.violation():
+        return plan
+    return than
+
+
+def _better(plan: DayPlan, than: DayPlan) -> bool:
+    """Whether ``plan`` is a solution and cheaper than ``than`` (or ``than`` is not one)."""
+    if not _solved(plan):
+        return False
+    if not _solved(than):
+        return True
+    return plan.cost() < than.cost() - 1e-9
 
 
 def solve_pvrp(
@@ -314,19 +333,14 @@ def solve_pvrp(
         share), and the combination search of ``"combinations"`` continues from its
         plan for the rest.
     executor
-        Runs seeded searches side by side (a ``ProcessPoolExecutor``, or a Dask
-        ``Client.get_executor()``; threads gain nothing), a portfolio whose best plan
-        is returned (:mod:`territory.routing.periodic.portfolio`). With a whole-period
-        engine the searches cooperate: the time is cut in legs (with ``"cycle"`` the
-        cycle pass, :data:`CYCLE_SHARE` of it, then :data:`LEGS` equal legs of the
-        combination search; else :data:`LEGS` equal legs), and at each leg's start
-        every search resumes, with a seed of its own, from the portfolio's best plan
-        so far. Otherwise each search has the whole ``time_limit`` on its own. Two
+        Runs independent searches side by side (a ``ProcessPoolExecutor``, or a Dask
+        ``Client.get_executor()``; threads gain nothing), each with the whole
+        ``time_limit``: a portfolio whose cheapest feasible plan is returned. Two
         workers make two searches in the time of one.
     runs
-        Searches of the portfolio (per leg), seeded ``seed``, ``seed + 1``, ...;
-        default the executor's workers (1 without one). Without an executor they run
-        one after another, each with its ``1 / runs`` of the time.
+        Searches of the portfolio, seeded ``seed``, ``seed + 1``, ...; default the
+        executor's workers (1 without one). Without an executor they run one after
+        another, each with ``time_limit / runs``.
 
     Returns
     -------
@@ -352,45 +366,55 @@ def solve_pvrp(
     count = worker_count(executor) if runs is None else runs
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValidationError(f"solve_pvrp: runs must be a positive integer, got {runs!r}")
-    get_engine(engine)  # an unknown engine fails here, before any search
+    if count > 1 or executor is not None:
+        search = partial(
+            solve_pvrp,
+            instance,
+            engine=engine,
+            time_limit=time_limit if executor is not None else time_limit / count,
+            max_rounds=max_rounds,
+            engine_iterations=engine_iterations,
+            whole_period=whole_period,
+            method=method,
+        )
+        if executor is None:
+            found = [search(seed=seed + k) for k in range(count)]
+        else:
+            futures = [executor.submit(search, seed=seed + k) for k in range(count)]
+            found = [future.result() for future in futures]
+        return min(found, key=lambda solution: (bool(solution.check()), solution.cost))
+    start = time.perf_counter()
+    deadline = start + time_limit
+    solver = get_engine(engine)
+    rng = np.random.default_rng(seed)
+
+    plan = DayPlan(instance, feasible_combinations(instance))
+    plan.construct(rng)
+    plan.local_search(rng, start + SEARCH_SHARE * time_limit)
+    logger.info("pvrp %s: constructed, cost %.2f", instance.name, plan.cost())
     if whole_period is None:
         whole_period = engine == "pyvrp"
     if whole_period and not joint_available():
         raise ImportError("whole_period=True needs PyVRP: pip install 'territory[pyvrp]'")
-    start = time.perf_counter()
-    search = partial(
-        _search,
-        instance,
-        engine=engine,
-        engine_iterations=engine_iterations,
-        whole_period=whole_period,
-        method=method,
-    )
-    if count > 1 or executor is not None:
-        first, shares = search, [1.0 / LEGS] * LEGS
-        if whole_period and method == "cycle":
-            # the cycle pass is the first leg; the combination search resumes from its best
-            first = partial(_cycle_start, instance, engine_iterations=engine_iterations)
-            shares = [CYCLE_SHARE, *[(1.0 - CYCLE_SHARE) / LEGS] * LEGS]
-        best, rounds = run_portfolio(
-            first,
-            partial(_resume, engine_iterations=engine_iterations) if whole_period else None,
-            count=count,
-            executor=executor,
-            time_limit=time_limit,
-            seed=seed,
-            max_rounds=max_rounds,
-            shares=shares,
+    if method == "cycle":
+        best, rounds = _cycle_method(
+            plan, deadline, seed, max_rounds, engine_iterations, whole_period
+        )
+    elif whole_period:
+        best, rounds = search_combinations(
+            plan, rng, deadline, time_limit, seed, max_rounds, engine_iterations
         )
     else:
-        best, rounds = search(seed=seed, time_limit=time_limit, max_rounds=max_rounds)
+        best, rounds = _day_rounds(
+            plan, solver, rng, deadline, time_limit, seed, max_rounds, engine_iterations
+        )
     result = _solution(best, engine, time.perf_counter() - start, seed)
     violations = check_routes(instance, result.routes)
     if violations:
         logger.warning(
             "pvrp %s: no feasible plan found in %.1f s (%d violations, first: %s)",
             instance.name,
-            result.seconds,
+            time.perf_counter() - start,
             len(violations),
             violations[0],
         )
@@ -402,72 +426,3 @@ def solve_pvrp(
         result.seconds,
     )
     return result
-
-
-def _search(
-    instance: PeriodicInstance,
-    *,
-    engine: str,
-    time_limit: float,
-    seed: int,
-    max_rounds: int | None,
-    engine_iterations: int | None,
-    whole_period: bool,
-    method: str,
-) -> tuple[DayPlan, int]:
-    """One search of :func:`solve_pvrp` from its construction; the best plan and its rounds."""
-    deadline = time.perf_counter() + time_limit
-    solver = get_engine(engine)
-    rng = np.random.default_rng(seed)
-    plan = _constructed(instance, rng, SEARCH_SHARE * time_limit)
-    if method == "cycle":
-        return _cycle_method(plan, deadline, seed, max_rounds, engine_iterations, whole_period)
-    if whole_period:
-        return search_combinations(
-            plan, rng, deadline, time_limit, seed, max_rounds, engine_iterations
-        )
-    return _day_rounds(plan, solver, rng, deadline, time_limit, seed, max_rounds, engine_iterations)
-
-
-def _constructed(instance: PeriodicInstance, rng: np.random.Generator, seconds: float) -> DayPlan:
-    """The construction, then the combination local search for at most ``seconds``."""
-    plan = DayPlan(instance, feasible_combinations(instance))
-    plan.construct(rng)
-    plan.local_search(rng, time.perf_counter() + seconds)
-    logger.info("pvrp %s: constructed, cost %.2f", instance.name, plan.cost())
-    return plan
-
-
-def _cycle_start(
-    instance: PeriodicInstance,
-    *,
-    time_limit: float,
-    seed: int,
-    max_rounds: int | None,
-    engine_iterations: int | None,
-) -> tuple[DayPlan, int]:
-    """The construction and a pass of the cycle search and PyVRP (a portfolio's first leg)."""
-    deadline = time.perf_counter() + time_limit
-    rng = np.random.default_rng(seed)
-    plan = _constructed(instance, rng, SEARCH_SHARE * time_limit)
-    found, rounds = _cycle_pass(plan, deadline, seed, max_rounds, engine_iterations)
-    return preferred(found, plan), rounds
-
-
-def _resume(
-    plan: DayPlan,
-    *,
-    time_limit: float,
-    seed: int,
-    max_rounds: int | None,
-    engine_iterations: int | None,
-) -> tuple[DayPlan, int]:
-    """The combination search from ``plan`` (a leg of a portfolio); never worse than it."""
-    if not plan.complete():  # the combination search needs every customer on a combination
-        return plan, 0
-    deadline = time.perf_counter() + time_limit
-    rng = np.random.default_rng([seed, 2])
-    found, rounds = search_combinations(
-        plan.copy(), rng, deadline, time_limit, seed, max_rounds, engine_iterations
-    )
-    return preferred(found, plan), rounds
