@@ -67,6 +67,10 @@ NEIGHBOURS = 10
 POLISH_REGION = 15
 #: ...for this many seconds.
 POLISH_SLICE = 0.06
+#: Late-acceptance history of those short PyVRP runs (ruin and polishing rounds), shorter
+#: than their iterations so that each run is greedy (see ``improve_jointly``); chosen on
+#: Cordeau instances at 60 s (benchmarks/README.md).
+SHORT_RUN_HISTORY = 10
 #: Least and most share of polishing rounds; between them the share follows the
 #: operators' recent gains (an exponential average with weight ``REACTION``).
 POLISH_SHARE_BOUNDS = (0.1, 0.9)
@@ -187,7 +191,8 @@ def search_combinations(
         if seconds < 0.05:
             return
         began = time.perf_counter()
-        improve_jointly(target, seconds, run_seed, iterations, around, around)
+        history = None if around is None else SHORT_RUN_HISTORY
+        improve_jointly(target, seconds, run_seed, iterations, around, around, history)
         overhead = max(overhead, time.perf_counter() - began - seconds)
 
     run_pyvrp(plan, first, seed)

@@ -178,6 +178,7 @@ def improve_jointly(
     iterations: int | None = None,
     free: Collection[int] | None = None,
     region: Collection[int] | None = None,
+    history: int | None = None,
 ) -> bool:
     """Re-optimise routes and single-visit days of ``plan`` in one PyVRP run.
 
@@ -199,6 +200,12 @@ def improve_jointly(
         the routes that visit one of them (:func:`routes_around`) and, on their days,
         the vehicles not in use; the other routes stay as they are. A small model
         computes its neighbourhoods and makes its iterations much faster.
+    history
+        Length of the late-acceptance history of PyVRP's iterated local search
+        (``None``: PyVRP's default, 300). Until the history is full, PyVRP accepts any
+        candidate cheaper than the initial solution, so a run of fewer iterations than
+        the history walks among such candidates; a short history makes a short run
+        greedier.
 
     Returns
     -------
@@ -209,10 +216,12 @@ def improve_jointly(
         Client,
         ClientGroup,
         Depot,
+        IteratedLocalSearchParams,
         Location,
         ProblemData,
         Route,
         Solution,
+        SolveParams,
         VehicleType,
     )
     from pyvrp import solve as pyvrp_solve
@@ -287,12 +296,18 @@ def improve_jointly(
         stop: Any = MaxRuntime(max(seconds, 0.05))
         if iterations is not None:
             stop = MultipleCriteria([MaxIterations(iterations), stop])
+        ils = (
+            IteratedLocalSearchParams()
+            if history is None
+            else IteratedLocalSearchParams(history_length=history)
+        )
         result = pyvrp_solve(
             data,
             stop,
             seed=seed,
             collect_stats=False,
             display=False,
+            params=SolveParams(ils=ils),
             initial_solution=initial,
         )
     best = result.best
